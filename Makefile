@@ -1,0 +1,32 @@
+# Zoo: the two commands of the README.
+#   make demo   build in release and run the demo (installs what it needs)
+#   make test   build and run every test (installs what it needs)
+
+DEBIAN_PACKAGES := libopenblas-dev libffi-dev libdlpack-dev zlib1g-dev
+SWIFT ?= swift
+# Tests run in release with testing enabled: numeric kernels in unoptimised Swift are too slow.
+TEST_FLAGS := -c release -Xswiftc -enable-testing
+
+.PHONY: demo test deps bench build
+
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	$(SWIFT) test $(TEST_FLAGS) --skip-build
+
+demo: deps
+	$(SWIFT) run -c release train-mlp
+
+bench: deps
+	$(SWIFT) run -c release zoo-bench

@@ -1,0 +1,43 @@
+import COpenBLAS
+import Dispatch
+import Foundation
+
+/// The number of threads Zoo computes with: `ZOO_NUM_THREADS` when set, otherwise every core.
+/// OpenBLAS and Zoo's own parallel loops both follow it.
+public enum Threading {
+    public static let threadCount: Int = {
+        let environment = ProcessInfo.processInfo.environment["ZOO_NUM_THREADS"]
+        let requested = environment.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let count = (requested.map { $0 > 0 ? $0 : nil } ?? nil) ?? ProcessInfo.processInfo.activeProcessorCount
+        openblas_set_num_threads(Int32(count))
+        return count
+    }()
+
+    /// Makes sure OpenBLAS has been told the thread count before the first GEMM.
+    @inline(__always) static func configure() { _ = threadCount }
+
+    /// Runs `body` over `0..<count` split into contiguous chunks on up to `threadCount` threads.
+    /// Work smaller than `grain` items per thread runs inline.
+    public static func parallelFor(_ count: Int, grain: Int = 4096, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let chunks = Swift.min(threadCount, Swift.max(1, count / Swift.max(grain, 1)))
+        if chunks <= 1 {
+            body(0..<count)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let lower = count * chunk / chunks
+                let upper = count * (chunk + 1) / chunks
+                box.value(lower..<upper)
+            }
+        }
+    }
+}
+
+/// Carries a value that the caller knows is safe to share across the threads of one parallel loop.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,74 @@
+/// Broadcasting element-wise arithmetic. Shapes follow NumPy/PyTorch broadcasting.
+extension Tensor {
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        let result = BroadcastKernel.apply(a, b, op: "add", +)
+        return record(result, op: "add", inputs: [a, b]) { g, _ in
+            [g.summed(toShape: a.shape), g.summed(toShape: b.shape)]
+        }
+    }
+
+    public static func - (a: Tensor, b: Tensor) -> Tensor {
+        let result = BroadcastKernel.apply(a, b, op: "subtract", -)
+        return record(result, op: "subtract", inputs: [a, b]) { g, needs in
+            [g.summed(toShape: a.shape), needs[1] ? (-g).summed(toShape: b.shape) : nil]
+        }
+    }
+
+    public static func * (a: Tensor, b: Tensor) -> Tensor {
+        let result = BroadcastKernel.apply(a, b, op: "multiply", *)
+        return record(result, op: "multiply", inputs: [a, b]) { g, needs in
+            [needs[0] ? (g * b.detached()).summed(toShape: a.shape) : nil,
+             needs[1] ? (g * a.detached()).summed(toShape: b.shape) : nil]
+        }
+    }
+
+    public static func / (a: Tensor, b: Tensor) -> Tensor {
+        let result = BroadcastKernel.apply(a, b, op: "divide", /)
+        return record(result, op: "divide", inputs: [a, b]) { g, needs in
+            let bd = b.detached()
+            return [needs[0] ? (g / bd).summed(toShape: a.shape) : nil,
+                    needs[1] ? (-(g * a.detached()) / (bd * bd)).summed(toShape: b.shape) : nil]
+        }
+    }
+
+    public static prefix func - (x: Tensor) -> Tensor {
+        let result = x.mapped { -$0 }
+        return record(result, op: "negate", inputs: [x]) { g, _ in [-g] }
+    }
+
+    public static func + (a: Tensor, b: Float) -> Tensor {
+        let result = a.mapped { $0 + b }
+        return record(result, op: "add scalar", inputs: [a]) { g, _ in [g] }
+    }
+
+    public static func - (a: Tensor, b: Float) -> Tensor { a + (-b) }
+    public static func + (a: Float, b: Tensor) -> Tensor { b + a }
+    public static func - (a: Float, b: Tensor) -> Tensor { -b + a }
+
+    public static func * (a: Tensor, b: Float) -> Tensor {
+        let result = a.mapped { $0 * b }
+        return record(result, op: "multiply scalar", inputs: [a]) { g, _ in [g * b] }
+    }
+
+    public static func * (a: Float, b: Tensor) -> Tensor { b * a }
+    public static func / (a: Tensor, b: Float) -> Tensor { a * (1 / b) }
+
+    /// Applies `f` to every element (no gradient; ops build on it).
+    @inline(__always)
+    func mapped(_ f: (Float) -> Float) -> Tensor {
+        let result = Tensor.uninitialized(shape)
+        let source = storage.pointer, target = result.storage.pointer
+        for index in 0..<count { target[index] = f(source[index]) }
+        return result
+    }
+
+    /// Combines two same-shaped tensors element by element (no gradient; rules build on it).
+    @inline(__always)
+    func zipped(_ other: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+        precondition(other.count == count, "[zip] shapes \(shape) and \(other.shape) differ")
+        let result = Tensor.uninitialized(shape)
+        let a = storage.pointer, b = other.storage.pointer, target = result.storage.pointer
+        for index in 0..<count { target[index] = f(a[index], b[index]) }
+        return result
+    }
+}

@@ -1,0 +1,87 @@
+import COpenBLAS
+
+/// Matrix products through OpenBLAS `cblas_sgemm`; transposes are passed to BLAS, never copied.
+extension Tensor {
+    /// `op(a) · op(b)` for rank-2 operands, or batch by batch for rank-3 operands with equal batch.
+    ///
+    /// Shape: `[M, K] · [K, N] → [M, N]`; `[B, M, K] · [B, K, N] → [B, M, N]`; with `transposeA` the
+    /// first operand is `[K, M]` (`[B, K, M]`), with `transposeB` the second is `[N, K]` (`[B, N, K]`).
+    public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+        precondition((a.rank == 2 && b.rank == 2) || (a.rank == 3 && b.rank == 3 && a.shape[0] == b.shape[0]),
+                     "[matmul] expects two rank-2 or two rank-3 operands with equal batch, got \(a.shape) and \(b.shape)")
+        let batched = a.rank == 3
+        let batch = batched ? a.shape[0] : 1
+        let (ar, ac) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
+        let (br, bc) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
+        let (m, k) = transposeA ? (ac, ar) : (ar, ac)
+        let (k2, n) = transposeB ? (bc, br) : (br, bc)
+        precondition(k == k2, "[matmul] inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
+        let result = Tensor.uninitialized(batched ? [batch, m, n] : [m, n])
+        for index in 0..<batch {
+            gemm(a.storage.pointer + index * ar * ac, rows: ar, columns: ac, transposed: transposeA,
+                 b.storage.pointer + index * br * bc, rows: br, columns: bc, transposed: transposeB,
+                 into: result.storage.pointer + index * m * n, beta: 0)
+        }
+        return record(result, op: "matmul", inputs: [a, b]) { g, needs in
+            let (ad, bd) = (a.detached(), b.detached())
+            func gradA() -> Tensor {
+                switch (transposeA, transposeB) {
+                case (false, false): matmul(g, bd, transposeB: true)
+                case (false, true): matmul(g, bd)
+                case (true, false): matmul(bd, g, transposeB: true)
+                case (true, true): matmul(bd, g, transposeA: true, transposeB: true)
+                }
+            }
+            func gradB() -> Tensor {
+                switch (transposeA, transposeB) {
+                case (false, false): matmul(ad, g, transposeA: true)
+                case (false, true): matmul(g, ad, transposeA: true)
+                case (true, false): matmul(ad, g)
+                case (true, true): matmul(g, ad, transposeA: true, transposeB: true)
+                }
+            }
+            return [needs[0] ? gradA() : nil, needs[1] ? gradB() : nil]
+        }
+    }
+
+    /// `x · weightᵀ + bias`, as PyTorch's `F.linear`, in one GEMM.
+    ///
+    /// Shape: x `[N, in]`, weight `[out, in]`, bias `[out]` → `[N, out]`.
+    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        precondition(x.rank == 2 && weight.rank == 2 && x.shape[1] == weight.shape[1],
+                     "[linear] input \(x.shape) does not fit weight \(weight.shape)")
+        let (rows, inputs, outputs) = (x.shape[0], x.shape[1], weight.shape[0])
+        let result = Tensor.uninitialized([rows, outputs])
+        var beta: Float = 0
+        if let bias {
+            precondition(bias.shape == [outputs], "[linear] bias \(bias.shape) for weight \(weight.shape)")
+            for row in 0..<rows { (result.storage.pointer + row * outputs).update(from: bias.storage.pointer, count: outputs) }
+            beta = 1
+        }
+        gemm(x.storage.pointer, rows: rows, columns: inputs, transposed: false,
+             weight.storage.pointer, rows: outputs, columns: inputs, transposed: true,
+             into: result.storage.pointer, beta: beta)
+        let inputs_: [Tensor] = bias.map { [x, weight, $0] } ?? [x, weight]
+        return record(result, op: "linear", inputs: inputs_) { g, needs in
+            [needs[0] ? matmul(g, weight.detached()) : nil,
+             needs[1] ? matmul(g, x.detached(), transposeA: true) : nil,
+             needs.count > 2 && needs[2] ? g.sum(alongAxis: 0) : nil]
+        }
+    }
+
+    /// `c = op(a)·op(b) + beta·c` on raw row-major matrices (a is rows×columns as stored).
+    @inline(__always)
+    static func gemm(_ a: UnsafePointer<Float>, rows ar: Int, columns ac: Int, transposed ta: Bool,
+                     _ b: UnsafePointer<Float>, rows br: Int, columns bc: Int, transposed tb: Bool,
+                     into c: UnsafeMutablePointer<Float>, beta: Float) {
+        Threading.configure()
+        let m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc
+        guard m > 0, n > 0 else { return }
+        if k == 0 {
+            if beta == 0 { c.initialize(repeating: 0, count: m * n) }
+            return
+        }
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(ac), b, Int32(bc), beta, c, Int32(n))
+    }
+}
