@@ -18,9 +18,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(
             name: "ZooTensor", dependencies: ["COpenBLAS"], path: "Sources/ZooTensor",
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+            swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "ZooNN", dependencies: ["ZooTensor"], path: "Sources/ZooNN"),
-        .target(name: "ZooOptim", dependencies: ["ZooNN", "ZooTensor"], path: "Sources/ZooOptim"),
+        .target(name: "ZooOptim", dependencies: ["ZooTensor"], path: "Sources/ZooOptim"),
 
         // MARK: tools
         .executableTarget(
@@ -41,7 +41,7 @@ let package = Package(
             name: "ZooNNTests", dependencies: ["ZooNN", "ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooNNTests"),
         .testTarget(
-            name: "ZooOptimTests", dependencies: ["ZooOptim", "ZooNN", "ZooTensor", "ZooTestSupport"],
+            name: "ZooOptimTests", dependencies: ["ZooOptim", "ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooOptimTests"),
     ],
     swiftLanguageModes: [.v6]
