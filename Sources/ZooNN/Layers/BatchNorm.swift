@@ -1,0 +1,46 @@
+import ZooTensor
+
+/// Batch normalisation per channel, as `nn.BatchNorm1d` / `nn.BatchNorm2d` (the same computation
+/// over `[N, C]`, `[N, C, L]` or `[N, C, H, W]`).
+///
+/// Parameters `weight`, `bias`; buffers `running_mean`, `running_var`, `num_batches_tracked`.
+public final class BatchNorm: Layer {
+    public let weight: Tensor?
+    public let bias: Tensor?
+    public let runningMean: Tensor
+    public let runningVariance: Tensor
+    /// Training forwards seen (PyTorch keeps it as int64; here a float scalar).
+    public let batchesTracked: Tensor
+    public let momentum: Float
+    public let epsilon: Float
+
+    public init(_ features: Int, epsilon: Float = 1e-5, momentum: Float = 0.1, affine: Bool = true) {
+        weight = affine ? Tensor.ones([features], requiresGrad: true) : nil
+        bias = affine ? Tensor.zeros([features], requiresGrad: true) : nil
+        runningMean = Tensor.zeros([features])
+        runningVariance = Tensor.ones([features])
+        batchesTracked = Tensor.zeros([])
+        self.momentum = momentum
+        self.epsilon = epsilon
+    }
+
+    public override var namedLocalParameters: [(String, Tensor)] {
+        (weight.map { [("weight", $0)] } ?? []) + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    public override var namedLocalBuffers: [(String, Tensor)] {
+        [("running_mean", runningMean), ("running_var", runningVariance), ("num_batches_tracked", batchesTracked)]
+    }
+
+    public override func forward(_ input: Tensor) -> Tensor {
+        if isTraining { batchesTracked.withMutableScalars { $0[0] += 1 } }
+        return Tensor.batchNorm(input, weight: weight, bias: bias, runningMean: runningMean,
+                                runningVariance: runningVariance, training: isTraining,
+                                momentum: momentum, epsilon: epsilon)
+    }
+}
+
+/// `nn.BatchNorm1d`'s name for the same layer.
+public typealias BatchNorm1d = BatchNorm
+/// `nn.BatchNorm2d`'s name for the same layer.
+public typealias BatchNorm2d = BatchNorm
