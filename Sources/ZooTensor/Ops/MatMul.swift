@@ -1,4 +1,5 @@
 import COpenBLAS
+import Dispatch
 
 /// Matrix products through OpenBLAS `cblas_sgemm`; transposes are passed to BLAS, never copied.
 extension Tensor {
@@ -81,7 +82,9 @@ extension Tensor {
             if beta == 0 { c.initialize(repeating: 0, count: m * n) }
             return
         }
+        let start = GEMMStatistics.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
         cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), 1, a, Int32(ac), b, Int32(bc), beta, c, Int32(n))
+        if GEMMStatistics.isEnabled { GEMMStatistics.record(m: m, n: n, k: k, since: start) }
     }
 }

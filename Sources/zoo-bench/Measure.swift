@@ -1,0 +1,63 @@
+import COpenBLAS
+import Foundation
+import ZooTensor
+
+/// Wall-clock seconds since an arbitrary origin.
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
+
+/// The process's peak resident set (VmHWM), in bytes.
+func peakResidentBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kilobytes * 1024
+}
+
+/// Resets the peak resident set to the current one (Linux: write 5 to clear_refs).
+func resetPeakResident() {
+    try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+}
+
+/// The OpenBLAS sgemm rate at n×n×n, best of `repeats`, in GFLOP/s.
+func sgemmRate(size n: Int = 1024, repeats: Int = 10) -> Double {
+    var generator = RandomGenerator(seed: 9)
+    let a = Tensor.normal([n, n], generator: &generator), b = Tensor.normal([n, n], generator: &generator)
+    _ = Tensor.matmul(a, b)   // warm-up (threads, pages)
+    var best = Double.infinity
+    for _ in 0..<repeats {
+        let start = now()
+        _ = Tensor.matmul(a, b)
+        best = min(best, now() - start)
+    }
+    return 2 * Double(n * n * n) / best / 1e9
+}
+
+struct Result {
+    var name: String
+    var samplesPerSecond: Double
+    var peakResidentBytes: Int
+    var allocationsPerStep: Double
+    var bytesPerStep: Double
+    var gemmFractionOfSGEMM: Double?
+}
+
+/// Runs `workload` for `warmup` then `steps` steps; median-free: total time over the timed steps.
+func measure(_ workload: Workload, steps: Int, warmup: Int, sgemm: Double, gemmFraction: Bool) -> Result {
+    resetPeakResident()
+    for _ in 0..<warmup { workload.step() }
+    let before = AllocationCounter.snapshot
+    GEMMStatistics.reset()
+    GEMMStatistics.isEnabled = gemmFraction
+    let start = now()
+    for _ in 0..<steps { workload.step() }
+    let elapsed = now() - start
+    GEMMStatistics.isEnabled = false
+    let after = AllocationCounter.snapshot
+    let gemm = GEMMStatistics.totals
+    return Result(
+        name: workload.name, samplesPerSecond: Double(workload.batch * steps) / elapsed,
+        peakResidentBytes: peakResidentBytes(),
+        allocationsPerStep: Double(after.allocations - before.allocations) / Double(steps),
+        bytesPerStep: Double(after.bytes - before.bytes) / Double(steps),
+        gemmFractionOfSGEMM: gemmFraction && gemm.seconds > 0 ? gemm.operations / gemm.seconds / 1e9 / sgemm : nil)
+}

@@ -1,0 +1,59 @@
+import ZooNN
+import ZooOptim
+import ZooTensor
+
+/// The fixed workloads of the design's performance plan, built from ZooNN.
+struct Workload {
+    let name: String
+    let batch: Int
+    let train: Bool
+    let model: TwoStreamClassifier
+    let optimizer: SGD?
+    let input: Tensor
+    let labels: [Int]
+
+    /// W1 mlp-bf: MLP 784→1024→1024 (ReLU), BatchFormer V1 (d 1024, 4 heads, ffn 1024, dropout 0.5),
+    /// linear head 1024→100, cross-entropy, SGD momentum 0.9, weight decay 5e-4, batch 256.
+    static func w1(batchFormer: Bool) -> Workload {
+        let random = RandomSource(seed: 1)
+        let backbone = MLP(widths: [784, 1024, 1024], activateLast: true, random: random)
+        return make(name: "w1.train." + (batchFormer ? "bf" : "plain"), batch: 256, inputShape: [784],
+                    backbone: backbone, width: 1024, batchFormer: batchFormer, train: true, random: random)
+    }
+
+    /// W2 resnet32-bf: CIFAR ResNet-32, input 3×32×32, batch 128, BatchFormer V1 (d 64, 4 heads,
+    /// ffn 64, dropout 0.5), linear head 64→100, cross-entropy, SGD; or its inference (eval, no BatchFormer).
+    static func w2(batchFormer: Bool, train: Bool) -> Workload {
+        let random = RandomSource(seed: 2)
+        let backbone = CIFARResNet(depth: 32, classes: nil, random: random)
+        let name = train ? "w2.train." + (batchFormer ? "bf" : "plain") : "w2.infer"
+        return make(name: name, batch: 128, inputShape: [3, 32, 32], backbone: backbone, width: 64,
+                    batchFormer: batchFormer, train: train, random: random)
+    }
+
+    private static func make(name: String, batch: Int, inputShape: [Int], backbone: Layer, width: Int,
+                             batchFormer: Bool, train: Bool, random: RandomSource) -> Workload {
+        let relation = batchFormer
+            ? TransformerEncoderLayer(dModel: width, heads: 4, feedForward: width, dropout: 0.5, random: random) : nil
+        let model = TwoStreamClassifier(backbone: backbone, relation: relation, head: Linear(width, 100, random: random))
+        model.setTraining(train)
+        let optimizer = train
+            ? SGD(parameters: model.parameters, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4) : nil
+        let input = Tensor.normal([batch] + inputShape, generator: &random.generator)
+        let labels = (0..<batch).map { _ in Int(random.generator.next() % 100) }
+        return Workload(name: name, batch: batch, train: train, model: model, optimizer: optimizer,
+                        input: input, labels: labels)
+    }
+
+    /// One training step (forward, loss, backward, optimiser step) or one inference forward.
+    func step() {
+        if let optimizer {
+            optimizer.zeroGradients()
+            let (logits, targets) = model(input, labels: labels)
+            Tensor.crossEntropy(logits: logits, labels: targets).backward()
+            optimizer.step()
+        } else {
+            _ = withoutGradients { model(input, labels: labels) }
+        }
+    }
+}
