@@ -146,18 +146,23 @@ struct ConvolutionPlan: Sendable {
                 for (local, s) in samples.enumerated() {
                     let image = source.value + (s * channels + c) * h * w
                     let out = target.value + row * width + local * plane
+                    let (lo, hi) = ConvolutionPlan.validColumns(j: j, width: w, outputWidth: wo, stride: sw, padding: pw, dilation: dw)
+                    let shift = j * dw - pw
                     for oh in 0..<ho {
                         let ih = oh * sh - ph + i * dh
                         let line = out + oh * wo
-                        if ih < 0 || ih >= h {
+                        if ih < 0 || ih >= h || lo >= hi {
                             line.initialize(repeating: 0, count: wo)
                             continue
                         }
-                        let base = image + ih * w
-                        for ow in 0..<wo {
-                            let iw = ow * sw - pw + j * dw
-                            line[ow] = iw >= 0 && iw < w ? base[iw] : 0
+                        let base = image + ih * w + shift
+                        if lo > 0 { line.initialize(repeating: 0, count: lo) }
+                        if sw == 1 {
+                            (line + lo).update(from: base + lo, count: hi - lo)
+                        } else {
+                            for ow in lo..<hi { line[ow] = base[ow * sw] }
                         }
+                        if hi < wo { (line + hi).initialize(repeating: 0, count: wo - hi) }
                     }
                 }
             }
@@ -177,16 +182,19 @@ struct ConvolutionPlan: Sendable {
                 for i in 0..<kh {
                     for j in 0..<kw {
                         let row = (c * kh + i) * kw + j
+                        let (lo, hi) = ConvolutionPlan.validColumns(j: j, width: w, outputWidth: wo, stride: sw, padding: pw, dilation: dw)
+                        let shift = j * dw - pw
                         for (local, s) in samples.enumerated() {
                             let image = target.value + (s * channels + c) * h * w
                             let column = source.value + row * width + local * plane
                             for oh in 0..<ho {
                                 let ih = oh * sh - ph + i * dh
                                 if ih < 0 || ih >= h { continue }
-                                let base = image + ih * w, line = column + oh * wo
-                                for ow in 0..<wo {
-                                    let iw = ow * sw - pw + j * dw
-                                    if iw >= 0 && iw < w { base[iw] += line[ow] }
+                                let base = image + ih * w + shift, line = column + oh * wo
+                                if sw == 1 {
+                                    for ow in lo..<hi { base[ow] += line[ow] }
+                                } else {
+                                    for ow in lo..<hi { base[ow * sw] += line[ow] }
                                 }
                             }
                         }
@@ -194,6 +202,15 @@ struct ConvolutionPlan: Sendable {
                 }
             }
         }
+    }
+
+    /// The output columns `lo..<hi` whose input column for kernel column `j` lies inside the image.
+    @inline(__always)
+    static func validColumns(j: Int, width: Int, outputWidth: Int, stride: Int, padding: Int, dilation: Int)
+        -> (Int, Int) {
+        func ceilDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? (a + b - 1) / b : -((-a) / b) }
+        let offset = padding - j * dilation
+        return (Swift.max(0, ceilDivide(offset, stride)), Swift.min(outputWidth, ceilDivide(width + offset, stride)))
     }
 
     private var width_: Int { width }

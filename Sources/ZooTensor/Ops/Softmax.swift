@@ -45,8 +45,9 @@ extension Tensor {
                 total += e
             }
             if logarithmic {
-                let shift = peak + Foundation.log(total)
-                for k in 0..<n { out[k * stride] = x[k * stride] - shift }
+                // (x − peak) is exact for nearby values; subtracting the small log-sum after keeps precision.
+                let logTotal = Foundation.log(total)
+                for k in 0..<n { out[k * stride] = (x[k * stride] - peak) - logTotal }
             } else {
                 let scale = 1 / total
                 for k in 0..<n { out[k * stride] *= scale }
