@@ -41,7 +41,7 @@ let package = Package(
             name: "ZooNNTests", dependencies: ["ZooNN", "ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooNNTests"),
         .testTarget(
-            name: "ZooOptimTests", dependencies: ["ZooOptim", "ZooTensor", "ZooTestSupport"],
+            name: "ZooOptimTests", dependencies: ["ZooOptim", "ZooNN", "ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooOptimTests"),
     ],
     swiftLanguageModes: [.v6]
