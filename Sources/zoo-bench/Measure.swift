@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 import ZooTensor
 
@@ -16,20 +15,6 @@ func peakResidentBytes() -> Int {
 /// Resets the peak resident set to the current one (Linux: write 5 to clear_refs).
 func resetPeakResident() {
     try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
-}
-
-/// The OpenBLAS sgemm rate at n×n×n, best of `repeats`, in GFLOP/s.
-func sgemmRate(size n: Int = 1024, repeats: Int = 10) -> Double {
-    var generator = RandomGenerator(seed: 9)
-    let a = Tensor.normal([n, n], generator: &generator), b = Tensor.normal([n, n], generator: &generator)
-    _ = Tensor.matmul(a, b)   // warm-up (threads, pages)
-    var best = Double.infinity
-    for _ in 0..<repeats {
-        let start = now()
-        _ = Tensor.matmul(a, b)
-        best = min(best, now() - start)
-    }
-    return 2 * Double(n * n * n) / best / 1e9
 }
 
 struct Result {

@@ -15,7 +15,7 @@ func option(_ name: String) -> String? {
 let steps = option("--steps").flatMap(Int.init) ?? 10
 let only = option("--only")
 
-let sgemm = sgemmRate()
+let sgemm = openBLASReferenceRate()
 let plans: [(String, () -> Workload)] = [
     ("w1.train.bf", { Workload.w1(batchFormer: true) }),
     ("w1.train.plain", { Workload.w1(batchFormer: false) }),

@@ -34,8 +34,10 @@ public final class MultiheadAttention: Layer {
         [("in_proj_weight", inProjectionWeight), ("in_proj_bias", inProjectionBias)]
     }
 
+    /// `attention_dropout` holds no parameters (PyTorch applies it functionally), so the
+    /// `state_dict` keys are PyTorch's; it is listed so that evaluation mode reaches it.
     public override var namedChildren: [(String, Module)] {
-        [("out_proj", outProjection)]
+        [("out_proj", outProjection), ("attention_dropout", attentionDropout)]
     }
 
     public override func forward(_ input: Tensor) -> Tensor {

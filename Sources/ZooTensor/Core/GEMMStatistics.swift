@@ -1,3 +1,4 @@
+import COpenBLAS
 import Foundation
 
 /// Time and floating-point work spent in GEMM, collected while `isEnabled` (for the benchmark's
@@ -19,4 +20,23 @@ public enum GEMMStatistics {
         seconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         operations += 2 * Double(m) * Double(n) * Double(k)
     }
+}
+
+/// The reference GEMM rate: OpenBLAS's own multi-threaded `sgemm` on `size`³ with Zoo's thread
+/// count, best of `repeats`, in GFLOP/s. OpenBLAS is set back to single-threaded afterwards.
+public func openBLASReferenceRate(size n: Int = 1024, repeats: Int = 10) -> Double {
+    Threading.configure()
+    var generator = RandomGenerator(seed: 9)
+    let a = Tensor.normal([n, n], generator: &generator), b = Tensor.normal([n, n], generator: &generator)
+    let c = Tensor.zeros([n, n])
+    openblas_set_num_threads(Int32(Threading.threadCount))
+    defer { openblas_set_num_threads(1) }
+    var best = Double.infinity
+    for round in 0...repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
+                    a.storage.pointer, Int32(n), b.storage.pointer, Int32(n), 0, c.storage.pointer, Int32(n))
+        if round > 0 { best = Swift.min(best, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) }
+    }
+    return 2 * Double(n * n * n) / best / 1e9
 }

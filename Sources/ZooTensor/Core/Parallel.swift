@@ -13,6 +13,9 @@ public enum Threading {
         return count
     }()
 
+    /// Elements per thread below which an element-wise loop is not worth splitting.
+    public static let elementwiseGrain = 1 << 15
+
     /// Makes sure OpenBLAS has been told the thread count before the first GEMM.
     @inline(__always) static func configure() { _ = threadCount }
 

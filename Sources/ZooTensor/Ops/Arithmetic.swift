@@ -57,8 +57,10 @@ extension Tensor {
     @inline(__always)
     func mapped(_ f: (Float) -> Float) -> Tensor {
         let result = Tensor.uninitialized(shape)
-        let source = storage.pointer, target = result.storage.pointer
-        for index in 0..<count { target[index] = f(source[index]) }
+        let source = UncheckedSendable(storage.pointer), target = UncheckedSendable(result.storage.pointer)
+        Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
+            for index in range { target.value[index] = f(source.value[index]) }
+        }
         return result
     }
 
@@ -67,8 +69,11 @@ extension Tensor {
     func zipped(_ other: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
         precondition(other.count == count, "[zip] shapes \(shape) and \(other.shape) differ")
         let result = Tensor.uninitialized(shape)
-        let a = storage.pointer, b = other.storage.pointer, target = result.storage.pointer
-        for index in 0..<count { target[index] = f(a[index], b[index]) }
+        let a = UncheckedSendable(storage.pointer), b = UncheckedSendable(other.storage.pointer)
+        let target = UncheckedSendable(result.storage.pointer)
+        Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
+            for index in range { target.value[index] = f(a.value[index], b.value[index]) }
+        }
         return result
     }
 }

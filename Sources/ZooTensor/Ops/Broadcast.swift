@@ -16,14 +16,21 @@ enum BroadcastKernel {
         let result = Tensor.uninitialized(shape)
         let pa = a.storage.pointer, pb = b.storage.pointer, out = result.storage.pointer
         let count = result.count
+        let (sa, sb, so) = (UncheckedSendable(pa), UncheckedSendable(pb), UncheckedSendable(out))
         if a.shape == b.shape {
-            for index in 0..<count { out[index] = f(pa[index], pb[index]) }
+            Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
+                for index in range { so.value[index] = f(sa.value[index], sb.value[index]) }
+            }
         } else if b.count == 1 {
             let scalar = pb[0]
-            for index in 0..<count { out[index] = f(pa[index], scalar) }
+            Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
+                for index in range { so.value[index] = f(sa.value[index], scalar) }
+            }
         } else if a.count == 1 {
             let scalar = pa[0]
-            for index in 0..<count { out[index] = f(scalar, pb[index]) }
+            Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
+                for index in range { so.value[index] = f(scalar, sb.value[index]) }
+            }
         } else {
             general(shape: shape, sa: strides(of: a.shape, against: shape),
                     sb: strides(of: b.shape, against: shape), pa: pa, pb: pb, out: out, f)

@@ -71,6 +71,9 @@ extension Tensor {
     }
 
     /// `c = op(a)·op(b) + beta·c` on raw row-major matrices (a is rows×columns as stored).
+    ///
+    /// Large products are split into blocks of rows of `c` (or of columns, when it has few rows),
+    /// one single-threaded `cblas_sgemm` per worker.
     @inline(__always)
     static func gemm(_ a: UnsafePointer<Float>, rows ar: Int, columns ac: Int, transposed ta: Bool,
                      _ b: UnsafePointer<Float>, rows br: Int, columns bc: Int, transposed tb: Bool,
@@ -79,12 +82,42 @@ extension Tensor {
         let m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc
         guard m > 0, n > 0 else { return }
         if k == 0 {
-            if beta == 0 { c.initialize(repeating: 0, count: m * n) }
+            if beta == 0 { c.initialize(repeating: 0, count: m * n) } else if beta != 1 { for i in 0..<(m * n) { c[i] *= beta } }
             return
         }
         let start = GEMMStatistics.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
-        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(ac), b, Int32(bc), beta, c, Int32(n))
+        let (sa, sb, sc) = (UncheckedSendable(a), UncheckedSendable(b), UncheckedSendable(c))
+        let threads = Threading.threadCount
+        let work = m * n * k
+        if threads == 1 || work < 1 << 18 {
+            blockGEMM(sa.value, ta, sb.value, tb, sc.value, rows: 0..<m, columns: 0..<n, k: k, lda: ac, ldb: bc, ldc: n, beta: beta)
+        } else if m >= n || m >= 8 * threads {
+            let parts = Swift.min(threads, Swift.max(1, m / 4))
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let rows = (m * part / parts)..<(m * (part + 1) / parts)
+                blockGEMM(sa.value, ta, sb.value, tb, sc.value, rows: rows, columns: 0..<n, k: k, lda: ac, ldb: bc, ldc: n, beta: beta)
+            }
+        } else {
+            let parts = Swift.min(threads, Swift.max(1, n / 16))
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let columns = (n * part / parts)..<(n * (part + 1) / parts)
+                blockGEMM(sa.value, ta, sb.value, tb, sc.value, rows: 0..<m, columns: columns, k: k, lda: ac, ldb: bc, ldc: n, beta: beta)
+            }
+        }
         if GEMMStatistics.isEnabled { GEMMStatistics.record(m: m, n: n, k: k, since: start) }
+    }
+
+    /// One block `c[rows, columns]` of the product, by a single-threaded `cblas_sgemm`.
+    @inline(__always)
+    private static func blockGEMM(_ a: UnsafePointer<Float>, _ ta: Bool, _ b: UnsafePointer<Float>, _ tb: Bool,
+                                  _ c: UnsafeMutablePointer<Float>, rows: Range<Int>, columns: Range<Int>, k: Int,
+                                  lda: Int, ldb: Int, ldc: Int, beta: Float) {
+        guard !rows.isEmpty, !columns.isEmpty else { return }
+        // Row r of op(a) starts at a + r·lda (stored rows) or a + r (stored columns); likewise columns of op(b).
+        let aBlock = a + rows.lowerBound * (ta ? 1 : lda)
+        let bBlock = b + columns.lowerBound * (tb ? ldb : 1)
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                    Int32(rows.count), Int32(columns.count), Int32(k), 1, aBlock, Int32(lda), bBlock, Int32(ldb),
+                    beta, c + rows.lowerBound * ldc + columns.lowerBound, Int32(ldc))
     }
 }

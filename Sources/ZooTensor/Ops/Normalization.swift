@@ -15,96 +15,81 @@ extension Tensor {
         let spatial = x.shape[2...].reduce(1, *)
         let reduced = batch * spatial
         precondition(!training || reduced > 1, "[batch norm] needs more than one value per channel in training, got \(x.shape)")
-        let mean = [Float](unsafeUninitializedCapacity: channels) { buffer, count in
-            count = channels
-            let p = x.storage.pointer
-            for c in 0..<channels {
-                if !training, let runningMean { buffer[c] = runningMean.storage.pointer[c]; continue }
-                var total: Float = 0
-                for n in 0..<batch { let base = p + (n * channels + c) * spatial; for s in 0..<spatial { total += base[s] } }
-                buffer[c] = total / Float(reduced)
-            }
+        for statistic in [runningMean, runningVariance, weight, bias] {
+            if let statistic { precondition(statistic.count == channels, "[batch norm] \(statistic.shape) for \(channels) channels") }
         }
-        let inverseDeviation = [Float](unsafeUninitializedCapacity: channels) { buffer, count in
-            count = channels
-            let p = x.storage.pointer
-            for c in 0..<channels {
-                var variance: Float
-                if !training, let runningVariance {
-                    variance = runningVariance.storage.pointer[c]
-                } else {
-                    variance = 0
-                    let m = mean[c]
-                    for n in 0..<batch {
-                        let base = p + (n * channels + c) * spatial
-                        for s in 0..<spatial { let d = base[s] - m; variance += d * d }
-                    }
-                    variance /= Float(reduced)
-                    if training, let runningMean, let runningVariance {
-                        let unbiased = variance * Float(reduced) / Float(reduced - 1)
-                        runningMean.storage.pointer[c] = (1 - momentum) * runningMean.storage.pointer[c] + momentum * m
-                        runningVariance.storage.pointer[c] = (1 - momentum) * runningVariance.storage.pointer[c] + momentum * unbiased
-                    }
-                }
-                buffer[c] = 1 / (variance + epsilon).squareRoot()
-            }
-        }
+        let usesBatchStatistics = training || runningMean == nil || runningVariance == nil
         let result = Tensor.uninitialized(x.shape)
         let normalized = Tensor.uninitialized(x.shape)   // x̂, kept for the derivative rule
-        for n in 0..<batch {
-            for c in 0..<channels {
-                let offset = (n * channels + c) * spatial
-                let source = x.storage.pointer + offset, target = result.storage.pointer + offset
-                let saved = normalized.storage.pointer + offset
-                let (m, s) = (mean[c], inverseDeviation[c])
-                let (w, b) = (weight?.storage.pointer[c] ?? 1, bias?.storage.pointer[c] ?? 0)
-                for k in 0..<spatial {
-                    let xhat = (source[k] - m) * s
-                    saved[k] = xhat
-                    target[k] = xhat * w + b
+        let inverseDeviation = TensorStorage(count: channels)
+        let p = Pointers(x: x, out: result, saved: normalized, weight: weight, bias: bias)
+        let running = UncheckedSendable((runningMean?.storage.pointer, runningVariance?.storage.pointer))
+        let deviations = UncheckedSendable(inverseDeviation.pointer)
+        Threading.parallelFor(channels, grain: Swift.max(1, 8192 / Swift.max(reduced, 1))) { range in
+            for c in range {
+                var mean: Float = 0, variance: Float = 0
+                if usesBatchStatistics {
+                    for n in 0..<batch { let base = p.x + (n * channels + c) * spatial; for s in 0..<spatial { mean += base[s] } }
+                    mean /= Float(reduced)
+                    for n in 0..<batch {
+                        let base = p.x + (n * channels + c) * spatial
+                        for s in 0..<spatial { let d = base[s] - mean; variance += d * d }
+                    }
+                    variance /= Float(reduced)
+                    if training, let runningMean = running.value.0, let runningVariance = running.value.1 {
+                        let unbiased = variance * Float(reduced) / Float(reduced - 1)
+                        runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean
+                        runningVariance[c] = (1 - momentum) * runningVariance[c] + momentum * unbiased
+                    }
+                } else {
+                    (mean, variance) = (running.value.0![c], running.value.1![c])
+                }
+                let inverse = 1 / (variance + epsilon).squareRoot()
+                deviations.value[c] = inverse
+                let (w, b) = (p.weight?[c] ?? 1, p.bias?[c] ?? 0)
+                for n in 0..<batch {
+                    let offset = (n * channels + c) * spatial
+                    let source = p.x + offset, target = p.out + offset, saved = p.saved + offset
+                    for k in 0..<spatial {
+                        let xhat = (source[k] - mean) * inverse
+                        saved[k] = xhat
+                        target[k] = xhat * w + b
+                    }
                 }
             }
         }
         var inputs = [x]
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
-        let usesBatchStatistics = training || runningMean == nil
         return record(result, op: "batch norm", inputs: inputs) { g, needs in
-            var sumG = [Float](repeating: 0, count: channels), sumGX = [Float](repeating: 0, count: channels)
-            for n in 0..<batch {
-                for c in 0..<channels {
-                    let offset = (n * channels + c) * spatial
-                    let gp = g.storage.pointer + offset, xp = normalized.storage.pointer + offset
-                    var a: Float = 0, b: Float = 0
-                    for k in 0..<spatial { a += gp[k]; b += gp[k] * xp[k] }
-                    sumG[c] += a
-                    sumGX[c] += b
-                }
-            }
-            var gradients: [Tensor?] = []
-            if needs[0] {
-                let grad = Tensor.uninitialized(x.shape)
-                for n in 0..<batch {
-                    for c in 0..<channels {
+            let gradInput = needs[0] ? Tensor.uninitialized(x.shape) : nil
+            let gradWeight = weight != nil ? Tensor.uninitialized([channels]) : nil
+            let gradBias = bias != nil ? Tensor.uninitialized([channels]) : nil
+            let gp = UncheckedSendable(g.storage.pointer)
+            let outputs = UncheckedSendable((gradInput?.storage.pointer, gradWeight?.storage.pointer, gradBias?.storage.pointer))
+            Threading.parallelFor(channels, grain: Swift.max(1, 8192 / Swift.max(reduced, 1))) { range in
+                for c in range {
+                    var sumG: Float = 0, sumGX: Float = 0
+                    for n in 0..<batch {
                         let offset = (n * channels + c) * spatial
-                        let gp = g.storage.pointer + offset, xp = normalized.storage.pointer + offset
-                        let out = grad.storage.pointer + offset
-                        let scale = (weight?.storage.pointer[c] ?? 1) * inverseDeviation[c]
-                        if usesBatchStatistics {
-                            let meanG = sumG[c] / Float(reduced), meanGX = sumGX[c] / Float(reduced)
-                            for k in 0..<spatial { out[k] = scale * (gp[k] - meanG - xp[k] * meanGX) }
-                        } else {
-                            for k in 0..<spatial { out[k] = scale * gp[k] }
-                        }
+                        let gr = gp.value + offset, xr = p.saved + offset
+                        for k in 0..<spatial { sumG += gr[k]; sumGX += gr[k] * xr[k] }
+                    }
+                    outputs.value.1?[c] = sumGX
+                    outputs.value.2?[c] = sumG
+                    guard let gradInput = outputs.value.0 else { continue }
+                    let scale = (p.weight?[c] ?? 1) * deviations.value[c]
+                    let meanG = usesBatchStatistics ? sumG / Float(reduced) : 0
+                    let meanGX = usesBatchStatistics ? sumGX / Float(reduced) : 0
+                    for n in 0..<batch {
+                        let offset = (n * channels + c) * spatial
+                        let gr = gp.value + offset, xr = p.saved + offset, out = gradInput + offset
+                        for k in 0..<spatial { out[k] = scale * (gr[k] - meanG - xr[k] * meanGX) }
                     }
                 }
-                gradients.append(grad)
-            } else {
-                gradients.append(nil)
             }
-            if weight != nil { gradients.append(Tensor(shape: [channels], scalars: sumGX)) }
-            if bias != nil { gradients.append(Tensor(shape: [channels], scalars: sumG)) }
-            return gradients
+            withExtendedLifetime((normalized, inverseDeviation)) {}   // the raw pointers above point into these
+            return [gradInput] + (gradWeight.map { [$0] } ?? []) + (gradBias.map { [$0] } ?? [])
         }
     }
 
@@ -184,5 +169,20 @@ extension Tensor {
             }
             return gradients
         }
+    }
+}
+
+/// Raw pointers of a normalisation's tensors, for its parallel loops (each thread writes only its
+/// own channels or rows).
+private struct Pointers: @unchecked Sendable {
+    let x: UnsafeMutablePointer<Float>
+    let out: UnsafeMutablePointer<Float>
+    let saved: UnsafeMutablePointer<Float>
+    let weight: UnsafeMutablePointer<Float>?
+    let bias: UnsafeMutablePointer<Float>?
+
+    init(x: Tensor, out: Tensor, saved: Tensor, weight: Tensor?, bias: Tensor?) {
+        (self.x, self.out, self.saved) = (x.storage.pointer, out.storage.pointer, saved.storage.pointer)
+        (self.weight, self.bias) = (weight?.storage.pointer, bias?.storage.pointer)
     }
 }
