@@ -45,6 +45,17 @@ struct Workload {
                         input: input, labels: labels)
     }
 
+    static func named(_ name: String) -> Workload {
+        switch name {
+        case "w1.train.bf": w1(batchFormer: true)
+        case "w1.train.plain": w1(batchFormer: false)
+        case "w2.train.bf": w2(batchFormer: true, train: true)
+        case "w2.train.plain": w2(batchFormer: false, train: true)
+        case "w2.infer": w2(batchFormer: false, train: false)
+        default: fatalError("unknown workload \(name)")
+        }
+    }
+
     /// One training step (forward, loss, backward, optimiser step) or one inference forward.
     func step() {
         if let optimizer {

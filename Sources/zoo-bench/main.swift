@@ -4,56 +4,85 @@ import ZooTensor
 // zoo-bench: the fixed workloads W1 (MLP + BatchFormer) and W2 (CIFAR ResNet-32 + BatchFormer),
 // with and without BatchFormer, W2 inference, and the OpenBLAS sgemm rate measured in the same run.
 //
-//   swift run -c release zoo-bench [--json] [--steps N] [--only NAME]
-//   ZOO_NUM_THREADS sets the thread count (default: every core).
+//   swift run -c release zoo-bench [--json] [--steps N] [--rounds N] [--only NAME]
+//
+// Each round runs every workload once, in its own process (so that peak RSS is the workload's
+// own), interleaved with the others; the median round is reported. ZOO_NUM_THREADS sets the
+// thread count (default: every core).
 
-let arguments = CommandLine.arguments.dropFirst()
-let json = arguments.contains("--json")
+let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String) -> String? {
-    arguments.firstIndex(of: name).flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
+    arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 }
 let steps = option("--steps").flatMap(Int.init) ?? 10
-let only = option("--only")
+let workloadNames = ["w1.train.bf", "w1.train.plain", "w2.train.bf", "w2.train.plain", "w2.infer"]
 
-let sgemm = openBLASReferenceRate()
-let plans: [(String, () -> Workload)] = [
-    ("w1.train.bf", { Workload.w1(batchFormer: true) }),
-    ("w1.train.plain", { Workload.w1(batchFormer: false) }),
-    ("w2.train.bf", { Workload.w2(batchFormer: true, train: true) }),
-    ("w2.train.plain", { Workload.w2(batchFormer: false, train: true) }),
-    ("w2.infer", { Workload.w2(batchFormer: false, train: false) }),
-]
-var results: [Result] = []
-for (name, build) in plans where only == nil || only == name {
-    let workload = build()
-    let isW2 = name.hasPrefix("w2")
-    results.append(measure(workload, steps: isW2 ? max(2, steps / 3) : steps, warmup: 2, sgemm: sgemm,
-                           gemmFraction: name == "w1.train.bf"))
+if let name = option("--worker") {
+    // One measurement in this process, printed as one JSON object.
+    let sgemm = Double(option("--sgemm") ?? "") ?? openBLASReferenceRate()
+    let result = measure(Workload.named(name), steps: name.hasPrefix("w2") ? max(2, steps / 3) : steps, warmup: 2,
+                         sgemm: sgemm, gemmFraction: name == "w1.train.bf")
+    print(String(decoding: try JSONSerialization.data(withJSONObject: result.jsonObject, options: [.sortedKeys]),
+                 as: UTF8.self))
+    exit(0)
 }
 
-if json {
-    var objects: [[String: Any]] = [["name": "sgemm.1024", "gflops": sgemm, "threads": Threading.threadCount]]
-    for result in results {
-        var object: [String: Any] = [
-            "name": result.name, "samples_per_second": result.samplesPerSecond,
-            "peak_rss_bytes": result.peakResidentBytes, "threads": Threading.threadCount,
-            "allocations_per_step": result.allocationsPerStep, "bytes_allocated_per_step": result.bytesPerStep,
-        ]
-        if let fraction = result.gemmFractionOfSGEMM { object["gemm_fraction_of_sgemm"] = fraction }
-        objects.append(object)
+let rounds = max(1, option("--rounds").flatMap(Int.init) ?? 3)
+let selected = workloadNames.filter { option("--only") == nil || option("--only") == $0 }
+guard !selected.isEmpty else {
+    FileHandle.standardError.write(Data("zoo-bench: unknown workload '\(option("--only")!)'; known: \(workloadNames.joined(separator: ", "))\n".utf8))
+    exit(2)
+}
+let sgemm = openBLASReferenceRate()
+var runs: [String: [Result]] = [:]
+for _ in 0..<rounds {
+    for name in selected {
+        runs[name, default: []].append(try runWorker(name, steps: steps, sgemm: sgemm))
     }
+}
+let results = selected.map { name in runs[name]!.sorted { $0.samplesPerSecond < $1.samplesPerSecond }[rounds / 2] }
+
+if arguments.contains("--json") {
+    let objects: [[String: Any]] = [["name": "sgemm.1024", "gflops": sgemm, "threads": Threading.threadCount]]
+        + results.map(\.jsonObject)
     let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
     print(String(decoding: data, as: UTF8.self))
 } else {
-    print("zoo-bench — threads: \(Threading.threadCount), OpenBLAS sgemm 1024³: \(String(format: "%.1f", sgemm)) GFLOP/s")
-    print("workload          samples/s   peak RSS MiB   tensor allocs/step   MiB allocated/step   GEMM rate / sgemm")
+    print("zoo-bench (release) — threads: \(Threading.threadCount), OpenBLAS sgemm 1024³: "
+          + "\(String(format: "%.1f", sgemm)) GFLOP/s; median of \(rounds) rounds")
+    print("workload          samples/s   peak RSS MiB   tensors/step   tensor MiB/step   malloc MiB/step   GEMM rate / sgemm")
     for result in results {
         let fraction = result.gemmFractionOfSGEMM.map { String(format: "%.2f", $0) } ?? "-"
         let name = result.name.padding(toLength: 16, withPad: " ", startingAt: 0)
-        print(name + String(format: " %10.1f %14.1f %20.1f %20.1f", result.samplesPerSecond,
+        print(name + String(format: " %10.1f %14.1f %14.1f %17.1f %17.1f", result.samplesPerSecond,
                             Double(result.peakResidentBytes) / 1_048_576, result.allocationsPerStep,
-                            result.bytesPerStep / 1_048_576) + fraction.leftPadded(20))
+                            result.bytesPerStep / 1_048_576, result.systemBytesPerStep / 1_048_576) + fraction.leftPadded(20))
     }
+}
+
+/// Runs one measurement of `name` in a child process of this executable.
+func runWorker(_ name: String, steps: Int, sgemm: Double) throws -> Result {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+    if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
+        process.executableURL = Bundle.main.executableURL
+    }
+    process.arguments = ["--worker", name, "--steps", "\(steps)", "--sgemm", "\(sgemm)"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, let result = Result(json: output) else {
+        throw BenchmarkError(message: "worker for \(name) failed (status \(process.terminationStatus)): "
+                             + String(decoding: output, as: UTF8.self))
+    }
+    return result
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }
 
 extension String {

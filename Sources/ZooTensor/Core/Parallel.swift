@@ -1,22 +1,24 @@
 import COpenBLAS
-import Dispatch
 import Foundation
 
 /// The number of threads Zoo computes with: `ZOO_NUM_THREADS` when set, otherwise every core.
-/// OpenBLAS and Zoo's own parallel loops both follow it.
+///
+/// One pool serves everything: OpenBLAS runs single-threaded inside Zoo's own workers (GEMMs are
+/// split into row or column blocks across them), so that OpenBLAS's threads never spin against
+/// Zoo's between calls.
 public enum Threading {
     public static let threadCount: Int = {
         let environment = ProcessInfo.processInfo.environment["ZOO_NUM_THREADS"]
         let requested = environment.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         let count = (requested.map { $0 > 0 ? $0 : nil } ?? nil) ?? ProcessInfo.processInfo.activeProcessorCount
-        openblas_set_num_threads(Int32(count))
+        openblas_set_num_threads(1)
         return count
     }()
 
     /// Elements per thread below which an element-wise loop is not worth splitting.
     public static let elementwiseGrain = 1 << 15
 
-    /// Makes sure OpenBLAS has been told the thread count before the first GEMM.
+    /// Makes sure OpenBLAS has been set to one thread before the first GEMM.
     @inline(__always) static func configure() { _ = threadCount }
 
     /// Runs `body` over `0..<count` split into contiguous chunks on up to `threadCount` threads.
@@ -28,15 +30,17 @@ public enum Threading {
             body(0..<count)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let lower = count * chunk / chunks
-                let upper = count * (chunk + 1) / chunks
-                box.value(lower..<upper)
-            }
+        pool.run(parts: chunks) { chunk in
+            body((count * chunk / chunks)..<(count * (chunk + 1) / chunks))
         }
     }
+
+    /// Calls `body(part)` for each of `parts` parts across the worker threads.
+    public static func parallelParts(_ parts: Int, _ body: (Int) -> Void) {
+        pool.run(parts: parts, body)
+    }
+
+    static let pool = WorkerPool(width: threadCount)
 }
 
 /// Carries a value that the caller knows is safe to share across the threads of one parallel loop.

@@ -93,13 +93,13 @@ extension Tensor {
             blockGEMM(sa.value, ta, sb.value, tb, sc.value, rows: 0..<m, columns: 0..<n, k: k, lda: ac, ldb: bc, ldc: n, beta: beta)
         } else if m >= n || m >= 8 * threads {
             let parts = Swift.min(threads, Swift.max(1, m / 4))
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            Threading.parallelParts(parts) { part in
                 let rows = (m * part / parts)..<(m * (part + 1) / parts)
                 blockGEMM(sa.value, ta, sb.value, tb, sc.value, rows: rows, columns: 0..<n, k: k, lda: ac, ldb: bc, ldc: n, beta: beta)
             }
         } else {
             let parts = Swift.min(threads, Swift.max(1, n / 16))
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            Threading.parallelParts(parts) { part in
                 let columns = (n * part / parts)..<(n * (part + 1) / parts)
                 blockGEMM(sa.value, ta, sb.value, tb, sc.value, rows: 0..<m, columns: columns, k: k, lda: ac, ldb: bc, ldc: n, beta: beta)
             }
