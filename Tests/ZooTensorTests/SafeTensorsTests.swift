@@ -160,6 +160,20 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual((8 + json.utf8.count + padding) % 8, 0)
     }
 
+    func testIndexTensorsComeFirstSoThatEveryTensorIsAligned() throws {
+        // An odd-length F32 tensor named before an I64 one would leave the I64 data 4-byte aligned.
+        let archive = SafeTensorsArchive(
+            tensors: ["a": Tensor(shape: [3], scalars: [1, 2, 3])],
+            indexTensors: ["z": IndexTensor(shape: [2], values: [5, 6])])
+        let json = "{\"z\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]},"
+            + "\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[16,28]}}"
+        let padding = (8 - json.utf8.count % 8) % 8
+        var expected = fileBytes(json + String(repeating: " ", count: padding))
+        expected.append(contentsOf: [5, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0])
+        expected.append(contentsOf: [0, 0, 0x80, 0x3F, 0, 0, 0, 0x40, 0, 0, 0x40, 0x40])  // F32 1, 2, 3
+        XCTAssertEqual(archive.serialized(), expected)
+    }
+
     func testHeaderIsAlignedForEveryNameLength() throws {
         for length in 1...16 {
             let name = String(repeating: "x", count: length)
