@@ -49,19 +49,38 @@ extension Tensor {
     /// Copies the elements of a strided view (`shape`, element `strides`) into contiguous `target`.
     static func gatherStrided(from source: UnsafePointer<Float>, shape: [Int], strides: [Int],
                               into target: UnsafeMutablePointer<Float>) {
-        let rank = shape.count
-        guard rank > 0 else { target[0] = source[0]; return }
-        let inner = shape[rank - 1], innerStride = strides[rank - 1]
-        let rows = inner == 0 ? 0 : shape.elementCount / inner
-        var index = [Int](repeating: 0, count: rank)
-        var offset = 0
-        for row in 0..<rows {
+        let inner = shape.last ?? 1, innerStride = strides.last ?? 1
+        forEachStridedRow(shape: shape, strides: strides) { row, offset in
             let out = target + row * inner
             if innerStride == 1 {
                 out.update(from: source + offset, count: inner)
             } else {
                 for k in 0..<inner { out[k] = source[offset + k * innerStride] }
             }
+        }
+    }
+
+    /// Writes contiguous `source` of `shape` into a strided view of `target`.
+    static func scatterStrided(from source: UnsafePointer<Float>, shape: [Int], strides: [Int],
+                               into target: UnsafeMutablePointer<Float>) {
+        let inner = shape.last ?? 1, innerStride = strides.last ?? 1
+        forEachStridedRow(shape: shape, strides: strides) { row, offset in
+            for k in 0..<inner { target[offset + k * innerStride] = source[row * inner + k] }
+        }
+    }
+
+    /// Calls `body(row, offset)` for each innermost row of a strided view, in row-major order, with
+    /// the element offset at which that row starts (a rank-0 view is one row of one element).
+    @inline(__always)
+    static func forEachStridedRow(shape: [Int], strides: [Int], _ body: (_ row: Int, _ offset: Int) -> Void) {
+        let rank = shape.count
+        guard rank > 0 else { body(0, 0); return }
+        let inner = shape[rank - 1]
+        let rows = inner == 0 ? 0 : shape.elementCount / inner
+        var index = [Int](repeating: 0, count: rank)
+        var offset = 0
+        for row in 0..<rows {
+            body(row, offset)
             var axis = rank - 2
             while axis >= 0 {
                 index[axis] += 1

@@ -145,27 +145,4 @@ extension Tensor {
             return [grad]
         }
     }
-
-    /// Writes contiguous `source` of `shape` into a strided view of `target`.
-    static func scatterStrided(from source: UnsafePointer<Float>, shape: [Int], strides: [Int],
-                               into target: UnsafeMutablePointer<Float>) {
-        let rank = shape.count
-        guard rank > 0 else { target[0] = source[0]; return }
-        let inner = shape[rank - 1], innerStride = strides[rank - 1]
-        let rows = inner == 0 ? 0 : shape.elementCount / inner
-        var index = [Int](repeating: 0, count: rank)
-        var offset = 0
-        for row in 0..<rows {
-            for k in 0..<inner { target[offset + k * innerStride] = source[row * inner + k] }
-            var axis = rank - 2
-            while axis >= 0 {
-                index[axis] += 1
-                offset += strides[axis]
-                if index[axis] < shape[axis] { break }
-                offset -= strides[axis] * shape[axis]
-                index[axis] = 0
-                axis -= 1
-            }
-        }
-    }
 }
