@@ -5,13 +5,22 @@
 // loaded at run time), not SwiftPM package plug-ins; every target names its `path:`.
 import PackageDescription
 
+/// A plug-in library binds its own symbols to its own definitions, so that the copy of Zoo's
+/// modules inside it never resolves to the host's copy.
+let pluginLinkerSettings: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "-Bsymbolic"])]
+
 let package = Package(
     name: "Zoo",
     products: [
         .library(name: "ZooTensor", targets: ["ZooTensor"]),
         .library(name: "ZooNN", targets: ["ZooNN"]),
         .library(name: "ZooOptim", targets: ["ZooOptim"]),
+        .library(name: "ZooPluginKit", targets: ["ZooPluginKit"]),
+        .library(name: "ZooPluginHost", targets: ["ZooPluginHost"]),
         .executable(name: "zoo-bench", targets: ["zoo-bench"]),
+        // Example plug-ins: shared libraries the host loads at run time.
+        .library(name: "ZooExampleFocalLoss", type: .dynamic, targets: ["ExampleFocalLoss"]),
+        .library(name: "ZooExampleScaledHead", type: .dynamic, targets: ["ExampleScaledHead"]),
     ],
     targets: [
         // MARK: core
@@ -22,17 +31,36 @@ let package = Package(
         .target(name: "ZooNN", dependencies: ["ZooTensor"], path: "Sources/ZooNN"),
         .target(name: "ZooOptim", dependencies: ["ZooTensor"], path: "Sources/ZooOptim"),
 
+        // MARK: plug-in boundary
+        .target(name: "CZooPlugin", path: "Sources/CZooPlugin"),
+        .systemLibrary(name: "CFFI", path: "Sources/CFFI"),
+        .target(name: "ZooPluginKit", dependencies: ["CZooPlugin", "ZooNN", "ZooTensor"], path: "Sources/ZooPluginKit"),
+        .target(name: "ZooPluginHost", dependencies: ["CZooPlugin", "CFFI", "ZooTensor"], path: "Sources/ZooPluginHost"),
+
         // MARK: tools
         .executableTarget(
             name: "zoo-bench", dependencies: ["ZooTensor", "ZooNN", "ZooOptim"],
             path: "Sources/zoo-bench"),
 
         // MARK: examples
+        .target(
+            name: "ExampleFocalLoss", dependencies: ["ZooPluginKit"], path: "Examples/plugins/focal-loss",
+            linkerSettings: pluginLinkerSettings),
+        .target(name: "ExampleScaledHead", dependencies: ["CZooPlugin"], path: "Examples/plugins/scaled-head-c",
+                linkerSettings: pluginLinkerSettings),
         .executableTarget(
             name: "train-mlp", dependencies: ["ZooTensor", "ZooNN", "ZooOptim"],
             path: "Examples/train-mlp"),
 
         // MARK: tests
+        .target(name: "CZooPluginLayout", dependencies: ["CZooPlugin"], path: "Tests/CZooPluginLayout"),
+        .testTarget(
+            name: "ZooPluginHostTests",
+            dependencies: ["ZooPluginHost", "CZooPlugin", "CZooPluginLayout", "ZooTensor", "ZooTestSupport"],
+            path: "Tests/ZooPluginHostTests"),
+        .testTarget(
+            name: "ZooPluginKitTests", dependencies: ["ZooPluginKit", "CZooPlugin", "ZooNN", "ZooTensor", "ZooTestSupport"],
+            path: "Tests/ZooPluginKitTests"),
         .target(name: "ZooTestSupport", dependencies: ["ZooTensor"], path: "Sources/ZooTestSupport"),
         .testTarget(
             name: "ZooTensorTests", dependencies: ["ZooTensor", "ZooTestSupport"],

@@ -9,16 +9,32 @@ public final class TensorStorage: @unchecked Sendable {
     /// Base address of `count` floats.
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
+    /// For memory Zoo does not own: what keeps it alive (nil for pooled buffers).
+    private let owner: AnyObject?
+    private let isBorrowed: Bool
 
     /// Allocates `count` floats, left uninitialised unless `zeroed`.
     public init(count: Int, zeroed: Bool = false) {
         precondition(count >= 0, "[TensorStorage] negative element count \(count)")
         pointer = StoragePool.acquire(count)
         self.count = count
+        owner = nil
+        isBorrowed = false
         if zeroed { pointer.initialize(repeating: 0, count: count) }
     }
 
-    deinit { StoragePool.release(pointer, count: count) }
+    /// Wraps memory owned elsewhere (a plug-in's parameters), without copying. The memory must stay
+    /// valid while this storage lives; `owner` is retained for that long.
+    public init(borrowing pointer: UnsafeMutablePointer<Float>, count: Int, owner: AnyObject?) {
+        self.pointer = pointer
+        self.count = count
+        self.owner = owner
+        isBorrowed = true
+    }
+
+    deinit {
+        if !isBorrowed { StoragePool.release(pointer, count: count) }
+    }
 }
 
 /// Reuses released tensor buffers of the same size class; counts requests and fresh allocations.

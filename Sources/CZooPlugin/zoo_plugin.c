@@ -1,0 +1,2 @@
+/* The ABI is the header; this file gives the C target a source. */
+#include "zoo_plugin.h"
