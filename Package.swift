@@ -47,7 +47,7 @@ let package = Package(
             name: "ExampleFocalLoss", dependencies: ["ZooPluginKit"], path: "Examples/plugins/focal-loss",
             linkerSettings: pluginLinkerSettings),
         .target(name: "ExampleScaledHead", dependencies: ["CZooPlugin"], path: "Examples/plugins/scaled-head-c",
-                linkerSettings: pluginLinkerSettings),
+                exclude: ["README.md"], linkerSettings: pluginLinkerSettings + [.linkedLibrary("m")]),
         .executableTarget(
             name: "train-mlp", dependencies: ["ZooTensor", "ZooNN", "ZooOptim"],
             path: "Examples/train-mlp"),
@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(
             name: "ZooPluginHostTests",
             dependencies: ["ZooPluginHost", "CZooPlugin", "CZooPluginLayout", "ZooTensor", "ZooTestSupport"],
-            path: "Tests/ZooPluginHostTests"),
+            path: "Tests/ZooPluginHostTests", exclude: ["Kernels"]),
         .testTarget(
             name: "ZooPluginKitTests", dependencies: ["ZooPluginKit", "CZooPlugin", "ZooNN", "ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooPluginKitTests"),

@@ -38,6 +38,18 @@ extension Tensor {
         return result
     }
 
+    /// Records an op computed outside ZooTensor (a plug-in module, a foreign function) so that
+    /// gradients flow through it: `rule(upstream, needs)` returns the gradient of each input.
+    /// Returns `result`, which must be a fresh tensor that nothing else has recorded.
+    @discardableResult
+    public static func recordCustom(
+        _ result: Tensor, op: String, inputs: [Tensor],
+        rule: @escaping (_ upstream: Tensor, _ needs: [Bool]) -> [Tensor?]
+    ) -> Tensor {
+        precondition(result.gradientNode == nil, "[\(op)] result already has a recorded op")
+        return record(result, op: op, inputs: inputs, rule: rule)
+    }
+
     /// Back-propagates from this tensor: leaves that require gradients get `grad` added to
     /// (gradients accumulate across calls until cleared, as in PyTorch).
     ///

@@ -53,8 +53,8 @@ public final class Tensor: @unchecked Sendable {
         self.init(shape: [], scalars: [value])
     }
 
-    /// A new tensor of this shape with uninitialised storage (ops fill it).
-    static func uninitialized(_ shape: [Int]) -> Tensor {
+    /// A new tensor of this shape whose elements are not yet set (the caller fills every one).
+    public static func uninitialized(_ shape: [Int]) -> Tensor {
         Tensor(shape: shape, storage: TensorStorage(count: shape.elementCount))
     }
 
