@@ -45,7 +45,7 @@ let package = Package(
         // MARK: examples
         .target(
             name: "ExampleFocalLoss", dependencies: ["ZooPluginKit"], path: "Examples/plugins/focal-loss",
-            linkerSettings: pluginLinkerSettings),
+            exclude: ["README.md"], linkerSettings: pluginLinkerSettings),
         .target(name: "ExampleScaledHead", dependencies: ["CZooPlugin"], path: "Examples/plugins/scaled-head-c",
                 exclude: ["README.md"], linkerSettings: pluginLinkerSettings + [.linkedLibrary("m")]),
         .executableTarget(
@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(
             name: "ZooPluginHostTests",
             dependencies: ["ZooPluginHost", "CZooPlugin", "CZooPluginLayout", "ZooTensor", "ZooTestSupport"],
-            path: "Tests/ZooPluginHostTests", exclude: ["Kernels"]),
+            path: "Tests/ZooPluginHostTests", exclude: ["Kernels", "Plugins"]),
         .testTarget(
             name: "ZooPluginKitTests", dependencies: ["ZooPluginKit", "CZooPlugin", "ZooNN", "ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooPluginKitTests"),

@@ -41,8 +41,10 @@
  * MEMORY AND LIFETIMES
  *   - Buffers of forward outputs and of all gradients are allocated and freed by the host; the
  *     plug-in writes into them during the call and must not keep their pointers afterwards.
- *   - Input tensors are host memory, read-only, valid during the call. A plug-in that needs an
- *     input in backward copies it into its state (or recomputes it).
+ *   - Input tensors are host memory, read-only. After a ZOO_MODE_EVAL forward they are valid only
+ *     during the call. After a ZOO_MODE_TRAIN forward the host keeps them alive and unchanged until
+ *     it releases that forward's state, so a plug-in may keep their pointers in its state instead
+ *     of copying them (crossing the boundary costs no copy).
  *   - Parameters and buffers are plug-in memory: `parameters` lists them once after create; their
  *     `data` pointers stay valid and fixed until destroy. The host reads and WRITES their values in
  *     place (optimiser steps, checkpoint loading) between calls, never during one.
