@@ -17,10 +17,14 @@ let package = Package(
         .library(name: "ZooOptim", targets: ["ZooOptim"]),
         .library(name: "ZooPluginKit", targets: ["ZooPluginKit"]),
         .library(name: "ZooPluginHost", targets: ["ZooPluginHost"]),
+        .executable(name: "zoo", targets: ["zoo"]),
         .executable(name: "zoo-bench", targets: ["zoo-bench"]),
         // Example plug-ins: shared libraries the host loads at run time.
         .library(name: "ZooExampleFocalLoss", type: .dynamic, targets: ["ExampleFocalLoss"]),
         .library(name: "ZooExampleScaledHead", type: .dynamic, targets: ["ExampleScaledHead"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // MARK: core
@@ -38,6 +42,10 @@ let package = Package(
         .target(name: "ZooPluginHost", dependencies: ["CZooPlugin", "CFFI", "ZooTensor"], path: "Sources/ZooPluginHost"),
 
         // MARK: tools
+        .executableTarget(
+            name: "zoo",
+            dependencies: ["ZooPluginHost", "ZooTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/zoo"),
         .executableTarget(
             name: "zoo-bench", dependencies: ["ZooTensor", "ZooNN", "ZooOptim"],
             path: "Sources/zoo-bench"),

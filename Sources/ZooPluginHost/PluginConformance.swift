@@ -1,0 +1,170 @@
+import Foundation
+import ZooTensor
+
+/// The contract check any plug-in author can run against a library (`zoo plugin check LIB`):
+/// for every module it creates one from its schema's defaults (or a given configuration), finds
+/// input shapes it accepts, runs forward and backward on random input, compares backward with
+/// central finite differences, and checks that a bad configuration and a wrong input shape come
+/// back as errors with messages rather than crashes.
+///
+/// Every `dropout` key of a module's schema is set to 0 unless given, so that finite differences
+/// are deterministic.
+public enum PluginConformance {
+    /// One check's outcome.
+    public struct Check: Sendable, CustomStringConvertible {
+        public var module: String
+        public var name: String
+        public var passed: Bool
+        public var detail: String
+
+        public var description: String { "\(passed ? "ok  " : "FAIL") \(module): \(name)\(detail.isEmpty ? "" : " — \(detail)")" }
+    }
+
+    /// Checks every module of `library`. `configurations` and `inputShapes` are keyed by module name.
+    public static func check(_ library: PluginLibrary, configurations: [String: JSONValue] = [:],
+                             inputShapes: [String: [[Int]]] = [:], seed: UInt64 = 1) -> [Check] {
+        library.modules.flatMap { descriptor in
+            ModuleCheck(descriptor: descriptor, library: library, seed: seed).run(
+                configuration: configurations[descriptor.name], inputShapes: inputShapes[descriptor.name])
+        }
+    }
+}
+
+/// The checks of one module.
+private struct ModuleCheck {
+    let descriptor: ModuleDescriptor
+    let library: PluginLibrary
+    let seed: UInt64
+    var takesLabels: Bool { descriptor.kind == .loss }
+
+    func run(configuration given: JSONValue?, inputShapes givenShapes: [[Int]]?) -> [PluginConformance.Check] {
+        var checks: [PluginConformance.Check] = []
+        func record(_ name: String, _ passed: Bool, _ detail: String = "") {
+            checks.append(.init(module: descriptor.name, name: name, passed: passed, detail: detail))
+        }
+        let configuration = withDeterministicDropout(given ?? .object([]))
+        let module: ModuleInstance
+        do {
+            module = try ModuleInstance(descriptor, configuration: configuration, library: library)
+            record("create", true, configuration.jsonText)
+        } catch {
+            record("create", false, "\(error)\(given == nil ? " (pass a configuration)" : "")")
+            return checks
+        }
+        guard let shapes = givenShapes ?? acceptedShapes(module, configuration: configuration) else {
+            record("input shapes", false, "no candidate shape was accepted; pass the module's input shapes")
+            return checks
+        }
+        record("input shapes", true, shapes.map { "\($0)" }.joined(separator: ", "))
+        var generator = RandomGenerator(seed: seed)
+        let inputs = shapes.map { Tensor.normal($0, generator: &generator) }
+        let labels = takesLabels ? (0..<shapes[0][0]).map { _ in Int(generator.next() % UInt64(shapes[0].last!)) } : nil
+        let found = forwardAndBackward(module, inputs: inputs, labels: labels)
+            + errorPaths(shapes: shapes, labels: labels, configuration: configuration)
+        for (name, passed, detail) in found { record(name, passed, detail) }
+        return checks
+    }
+
+    /// Sets each `dropout`-named property of the schema to 0 unless the configuration sets it.
+    private func withDeterministicDropout(_ configuration: JSONValue) -> JSONValue {
+        guard case .object(var members) = configuration else { return configuration }
+        for name in descriptor.configSchema.propertyNames where name.lowercased().contains("dropout") {
+            if !members.contains(where: { $0.key == name }) { members.append((name, .number(0))) }
+        }
+        return .object(members)
+    }
+
+    /// The first candidate input shapes that the module's `output_shapes` accepts.
+    private func acceptedShapes(_ module: ModuleInstance, configuration: JSONValue) -> [[Int]]? {
+        var widths = [8, 16, 10, 32, 64, 5, 100]
+        if case .object(let members) = configuration {
+            widths = members.compactMap { $0.value.doubleValue.flatMap { Int(exactly: $0) } }.filter { $0 > 0 && $0 <= 4096 } + widths
+        }
+        var candidates = widths.map { [[4, $0]] } + [[[4, 3, 32, 32]], [[4, 1, 28, 28]], [[4, 16, 8, 8]], [[4, 6, 16]]]
+        if descriptor.inputCount > candidates[0].count + (takesLabels ? 1 : 0) {
+            candidates = candidates.map { Array(repeating: $0[0], count: descriptor.inputCount) }
+        }
+        return candidates.first { shapes in
+            let labelShape = takesLabels ? [[shapes[0][0]]] : []
+            return (try? module.outputShapes(shapes + labelShape, outputCount: descriptor.outputCount)) != nil
+        }
+    }
+
+    private func forwardAndBackward(_ module: ModuleInstance, inputs: [Tensor], labels: [Int]?) -> [(String, Bool, String)] {
+        var results: [(String, Bool, String)] = []
+        for input in inputs { input.requiresGrad = true }
+        let output: Tensor
+        do {
+            output = try module.forward(inputs, labels: labels, training: true)[0]
+        } catch {
+            return [("forward", false, "\(error)")]
+        }
+        let finite = output.scalars.allSatisfy(\.isFinite)
+        results.append(("forward", finite, "output \(output.shape)\(finite ? "" : " has non-finite values")"))
+        guard finite else { return results }
+        var generator = RandomGenerator(seed: seed &+ 1)
+        let upstream = Tensor.normal(output.shape, generator: &generator)
+        (output * upstream).sum().backward()
+        let objective: () -> Double = {
+            guard let value = try? withoutGradients({ try module.forward(inputs, labels: labels, training: true)[0] }) else { return .nan }
+            return zip(value.scalars, upstream.scalars).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+        }
+        let checked = inputs + module.namedParameters.map(\.1)
+        let names = inputs.indices.map { "input \($0)" } + module.namedParameters.map { "parameter \($0.0)" }
+        var worst = 0.0, worstName = ""
+        for (tensor, name) in zip(checked, names) {
+            let error = sampledGradientError(tensor, objective: objective, generator: &generator)
+            if error > worst { (worst, worstName) = (error, name) }
+        }
+        results.append(("backward against finite differences", worst < 1e-2,
+                        String(format: "largest relative error %.2e", worst) + (worstName.isEmpty ? "" : " (\(worstName))")))
+        return results
+    }
+
+    /// The largest relative difference between `tensor.grad` and central differences, on up to 16
+    /// sampled elements.
+    private func sampledGradientError(_ tensor: Tensor, objective: () -> Double, generator: inout RandomGenerator) -> Double {
+        guard tensor.count > 0 else { return 0 }
+        let analytic = tensor.grad?.scalars ?? [Float](repeating: 0, count: tensor.count)
+        let step: Float = 1e-2
+        var worst = 0.0
+        for _ in 0..<Swift.min(16, tensor.count) {
+            let index = Int(generator.next() % UInt64(tensor.count))
+            let original = tensor.withScalars { $0[index] }
+            _ = tensor.withMutableScalars { $0[index] = original + step }
+            let plus = objective()
+            _ = tensor.withMutableScalars { $0[index] = original - step }
+            let minus = objective()
+            _ = tensor.withMutableScalars { $0[index] = original }
+            let numeric = (plus - minus) / Double(2 * step)
+            let difference = Swift.abs(numeric - Double(analytic[index]))
+            worst = Swift.max(worst, difference / Swift.max(1e-2, Swift.abs(numeric)))
+        }
+        return worst
+    }
+
+    /// A configuration of the wrong type given straight to `create`, and inputs with an extra axis,
+    /// must come back as errors with messages.
+    private func errorPaths(shapes: [[Int]], labels: [Int]?, configuration: JSONValue) -> [(String, Bool, String)] {
+        var results: [(String, Bool, String)] = []
+        var members: [(key: String, value: JSONValue)] = []
+        if case .object(let given) = configuration { members = given }
+        let broken = JSONValue.object(members.isEmpty ? [("zoo_check_unknown_key", .string("x"))]
+                                                      : [(members[0].key, .string("not a valid value"))] + members.dropFirst())
+        do {
+            _ = try ModuleInstance(functions: descriptor.functions, name: descriptor.name, configuration: broken.jsonText)
+            results.append(("bad configuration rejected by create", false, "create accepted \(broken.jsonText)"))
+        } catch {
+            results.append(("bad configuration rejected by create", "\(error)".count > 20, "\(error)"))
+        }
+        guard let module = try? ModuleInstance(descriptor, configuration: configuration, library: library) else { return results }
+        let wrong = [shapes[0] + [3]] + shapes.dropFirst()
+        do {
+            _ = try module.forward(wrong.map { Tensor.zeros($0) }, labels: labels, training: false)
+            results.append(("wrong input shape rejected", false, "forward accepted \(wrong[0])"))
+        } catch {
+            results.append(("wrong input shape rejected", true, "\(error)"))
+        }
+        return results
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import ZooPluginHost
+
+/// `zoo plugin …`: inspect and check plug-in libraries.
+struct PluginCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plugin", abstract: "Inspect and check plug-in libraries.",
+        subcommands: [Check.self, List.self])
+
+    /// `zoo plugin list LIB`: the modules a library offers.
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the modules of a plug-in library.")
+
+        @Argument(help: "The plug-in's shared library.")
+        var library: String
+
+        func run() throws {
+            let loaded = try load(library)
+            print("\(loaded.name) \(loaded.version) (ABI \(loaded.abiMajor).\(loaded.abiMinor), sha256 \(loaded.sha256))")
+            for module in loaded.modules {
+                print("  \(module.name) [\(module.kind)\(module.trainingOnly ? ", training only" : "")] — \(module.summary)")
+                if let documentation = module.documentation, !documentation.isEmpty { print("      \(documentation)") }
+            }
+        }
+    }
+
+    /// `zoo plugin check LIB`: the conformance check.
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a plug-in library against the plug-in contract.",
+            discussion: """
+                For every module: create it from its schema's defaults (or --config), find input shapes it \
+                accepts (or --input-shape), run forward and backward on random input, compare backward with \
+                finite differences, and check that a bad configuration and a wrong input shape are refused \
+                with a message. Exits non-zero when any check fails.
+                """)
+
+        @Argument(help: "The plug-in's shared library.")
+        var library: String
+
+        @Option(name: .customLong("config"), help: ArgumentHelp("A module's configuration as JSON.", valueName: "module=json"))
+        var configurations: [String] = []
+
+        @Option(name: .customLong("input-shape"),
+                help: ArgumentHelp("A module's input shapes, e.g. head=4x64 (several inputs: 4x10,4).", valueName: "module=shape"))
+        var inputShapes: [String] = []
+
+        func run() throws {
+            let loaded = try load(library)
+            var configurationsByModule: [String: JSONValue] = [:]
+            for entry in configurations {
+                let (module, text) = try split(entry, option: "--config")
+                do {
+                    configurationsByModule[module] = try JSONValue.parse(text)
+                } catch {
+                    throw ValidationError("--config \(module): \(error)")
+                }
+            }
+            var shapesByModule: [String: [[Int]]] = [:]
+            for entry in inputShapes {
+                let (module, text) = try split(entry, option: "--input-shape")
+                let shapes = text.split(separator: ",").map { $0.split(separator: "x").compactMap { Int($0) } }
+                guard shapes.allSatisfy({ !$0.isEmpty }) else { throw ValidationError("--input-shape \(entry): expected e.g. 4x64") }
+                shapesByModule[module] = shapes
+            }
+            print("checking \(loaded.name) \(loaded.version) from \(loaded.path)")
+            let checks = PluginConformance.check(loaded, configurations: configurationsByModule, inputShapes: shapesByModule)
+            for check in checks { print("  \(check)") }
+            let failed = checks.filter { !$0.passed }.count
+            print("\(checks.count - failed) passed, \(failed) failed")
+            if failed > 0 { throw ExitCode(1) }
+        }
+
+        private func split(_ entry: String, option: String) throws -> (String, String) {
+            guard let equals = entry.firstIndex(of: "=") else { throw ValidationError("\(option) \(entry): expected module=value") }
+            return (String(entry[..<equals]), String(entry[entry.index(after: equals)...]))
+        }
+    }
+}
+
+/// Loads a library named on the command line (a path, relative to the current folder).
+func load(_ library: String) throws -> PluginLibrary {
+    do {
+        return try PluginLibrary.load(file: URL(fileURLWithPath: library))
+    } catch {
+        throw ValidationError(error.description)
+    }
+}
