@@ -143,27 +143,34 @@ private struct ModuleCheck {
         return worst
     }
 
-    /// A configuration of the wrong type given straight to `create`, and inputs with an extra axis,
-    /// must come back as errors with messages.
+    /// A configuration with a value of the wrong type must be refused, by the schema or by
+    /// `create`; an input of the wrong rank must be refused with a message, or be accepted by
+    /// `output_shapes` and forward alike (element-wise modules take any shape).
     private func errorPaths(shapes: [[Int]], labels: [Int]?, configuration: JSONValue) -> [(String, Bool, String)] {
         var results: [(String, Bool, String)] = []
-        var members: [(key: String, value: JSONValue)] = []
-        if case .object(let given) = configuration { members = given }
-        let broken = JSONValue.object(members.isEmpty ? [("zoo_check_unknown_key", .string("x"))]
-                                                      : [(members[0].key, .string("not a valid value"))] + members.dropFirst())
+        let property = descriptor.configSchema.propertyNames.first ?? "zoo_check_unknown_key"
+        let broken = JSONValue.object([(property, .string("not a valid value"))])
         do {
-            _ = try ModuleInstance(functions: descriptor.functions, name: descriptor.name, configuration: broken.jsonText)
-            results.append(("bad configuration rejected by create", false, "create accepted \(broken.jsonText)"))
+            let json = try descriptor.validatedConfigJSON(broken)
+            _ = try ModuleInstance(functions: descriptor.functions, name: descriptor.name, configuration: json)
+            results.append(("bad configuration refused", false, "schema and create accepted \(broken.jsonText)"))
         } catch {
-            results.append(("bad configuration rejected by create", "\(error)".count > 20, "\(error)"))
+            results.append(("bad configuration refused", true, "\(error)"))
         }
         guard let module = try? ModuleInstance(descriptor, configuration: configuration, library: library) else { return results }
         let wrong = [shapes[0] + [3]] + shapes.dropFirst()
+        let labelShape = labels.map { [[$0.count]] } ?? []
+        guard let expected = try? module.outputShapes(wrong + labelShape, outputCount: descriptor.outputCount) else {
+            results.append(("wrong input shape refused", true, "input \(wrong[0])"))
+            return results
+        }
         do {
-            _ = try module.forward(wrong.map { Tensor.zeros($0) }, labels: labels, training: false)
-            results.append(("wrong input shape rejected", false, "forward accepted \(wrong[0])"))
+            let outputs = try module.forward(wrong.map { Tensor.zeros($0) }, labels: labels, training: false)
+            let consistent = outputs.map(\.shape) == expected
+            results.append(("input of another rank handled", consistent,
+                            "accepted \(wrong[0]) → \(outputs.map(\.shape))\(consistent ? "" : ", output_shapes said \(expected)")"))
         } catch {
-            results.append(("wrong input shape rejected", true, "\(error)"))
+            results.append(("input of another rank handled", false, "output_shapes accepted \(wrong[0]) but forward refused it: \(error)"))
         }
         return results
     }

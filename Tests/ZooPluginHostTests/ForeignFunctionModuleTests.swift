@@ -11,7 +11,8 @@ final class ForeignFunctionModuleTests: XCTestCase {
     static let derivative = "void(const float* in, const float* grad_out, float* grad_in, int64_t n, float alpha, int32_t mode)"
 
     func kernelLibrary() throws -> String {
-        try CompiledTestLibrary.build(source: "Kernels/leaky_kernel.c", name: "leaky").path
+        try TestPlugins.build([], name: "leaky",
+                              source: TestPlugins.packageRoot.appendingPathComponent("Tests/ZooPluginHostTests/Kernels/leaky_kernel.c")).path
     }
 
     func leaky(alpha: Double, mode: Double) throws -> ForeignFunctionModule {
@@ -97,24 +98,31 @@ final class ForeignFunctionModuleTests: XCTestCase {
     }
 }
 
-/// Builds a C source under `Tests/ZooPluginHostTests` into a shared library in a temporary folder.
-enum CompiledTestLibrary {
-    static let testsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+extension ForeignFunctionModuleTests {
+    func testScalarArgumentsComeFromTheManifest() throws {
+        let manifestEntry = """
+            {"library": "\(try kernelLibrary())", "symbol": "leaky", "signature": "\(Self.forward)",
+             "derivative": {"symbol": "leaky_grad", "signature": "\(Self.derivative)"},
+             "arguments": [0.5, 1]}
+            """
+        let module = try ForeignFunctionModule(ForeignFunctionSpecification(json: JSONValue.parse(manifestEntry),
+                                                                            path: "model.activation"))
+        XCTAssertEqual(module(Tensor(shape: [2], scalars: [2, -1])).scalars, [2, 0.5])
+        checkGradients([randomTensor([2, 3], seed: 9)]) { module($0[0]) }
+    }
 
-    static func build(source: String, name: String, defines: [String] = []) throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-test-libraries-\(getpid())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let output = folder.appendingPathComponent("lib\(name).so")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["cc", "-shared", "-fPIC", "-O2", "-o", output.path,
-                             "-I", testsFolder.appendingPathComponent("../../Sources/CZooPlugin/include").standardized.path]
-            + defines.map { "-D" + $0 } + [testsFolder.appendingPathComponent(source).path]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ForeignFunctionError("cc failed (status \(process.terminationStatus)) building \(source)")
+    func testManifestErrorsNameTheKeyPath() throws {
+        func failure(_ text: String) -> String {
+            do {
+                _ = try ForeignFunctionSpecification(json: JSONValue.parse(text), path: "model.activation")
+                return "no error"
+            } catch { return String(describing: error) }
         }
-        return output
+        XCTAssertEqual(failure(#"{"library": "l", "symbol": "s", "signature": "x", "arguments": [1, "two"]}"#),
+                       #"model.activation.arguments[1]: expected a number or a boolean, found "two""#)
+        XCTAssertEqual(failure(#"{"library": "l", "symbol": 3, "signature": "x"}"#),
+                       "model.activation.symbol: expected a string, found 3")
+        XCTAssertEqual(failure(#"{"library": "l", "symbol": "s", "signature": "x", "argument": []}"#),
+                       "model.activation.argument: unknown key; expected one of arguments, derivative, library, signature, symbol")
     }
 }

@@ -16,13 +16,14 @@ enum TestPlugins {
     static let source = packageRoot.appendingPathComponent("Tests/ZooPluginHostTests/Plugins/test_plugin.c")
     static let includeFolder = packageRoot.appendingPathComponent("Sources/CZooPlugin/include")
 
-    /// Compiles the test plug-in into a new folder of its own and returns `<folder>/lib<name>.so`.
-    static func build(_ defines: [String], name: String) throws -> URL {
-        try build(defines, name: name, in: makeFolder())
+    /// Compiles the test plug-in (or another C `source` of this test folder) into a new folder of
+    /// its own and returns `<folder>/lib<name>.so`.
+    static func build(_ defines: [String], name: String, source: URL = source) throws -> URL {
+        try build(defines, name: name, in: makeFolder(), source: source)
     }
 
-    /// Compiles the test plug-in into `folder` as `lib<name>.so` and returns its URL.
-    static func build(_ defines: [String], name: String, in folder: URL) throws -> URL {
+    /// Compiles the test plug-in (or `source`) into `folder` as `lib<name>.so` and returns its URL.
+    static func build(_ defines: [String], name: String, in folder: URL, source: URL = source) throws -> URL {
         guard let compiler = compiler else { throw XCTSkip("no C compiler (cc) on PATH to build test plug-ins") }
         let output = folder.appendingPathComponent("lib\(name).so")
         let process = Process()

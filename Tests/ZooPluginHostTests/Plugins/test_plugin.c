@@ -25,6 +25,7 @@
  *   SCHEMA_NOT_OBJECT     config_schema_json is "[1, 2]"
  *   DUPLICATE_MODULE      lists the module twice
  *   WITH_TRIPLE           adds a second module "triple" (factor 3 by default)
+ *   WRONG_BACKWARD        backward gives dx = (factor + 1) * dy (for the conformance check)
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -210,7 +211,11 @@ __attribute__((unused)) static zoo_status scale_backward(void *module, void *sta
         return ZOO_ERROR_SHAPE;
     }
     if (input_gradients[0].data != NULL) {
+#ifdef WRONG_BACKWARD
+        scale_job job = {output_gradients[0].data, input_gradients[0].data, self->factor + 1};
+#else
         scale_job job = {output_gradients[0].data, input_gradients[0].data, self->factor};
+#endif
         host->parallel_for(host->context, saved->element_count, scale_range, &job);
     }
     return ZOO_OK;
