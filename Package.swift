@@ -19,6 +19,11 @@ let package = Package(
         .library(name: "ZooPluginHost", targets: ["ZooPluginHost"]),
         .executable(name: "zoo", targets: ["zoo"]),
         .executable(name: "zoo-bench", targets: ["zoo-bench"]),
+        // The built-in zoo: shared libraries the host loads at run time (never linked into it).
+        .library(name: "ZooBackbones", type: .dynamic, targets: ["ZooBackbonesPlugin"]),
+        .library(name: "ZooHeads", type: .dynamic, targets: ["ZooHeadsPlugin"]),
+        .library(name: "ZooLosses", type: .dynamic, targets: ["ZooLossesPlugin"]),
+        .library(name: "ZooRelations", type: .dynamic, targets: ["ZooRelationsPlugin"]),
         // Example plug-ins: shared libraries the host loads at run time.
         .library(name: "ZooExampleFocalLoss", type: .dynamic, targets: ["ExampleFocalLoss"]),
         .library(name: "ZooExampleScaledHead", type: .dynamic, targets: ["ExampleScaledHead"]),
@@ -50,6 +55,16 @@ let package = Package(
             name: "zoo-bench", dependencies: ["ZooTensor", "ZooNN", "ZooOptim"],
             path: "Sources/zoo-bench"),
 
+        // MARK: built-in plug-ins
+        .target(name: "ZooBackbonesPlugin", dependencies: ["ZooPluginKit"], path: "Plugins/backbones",
+                linkerSettings: pluginLinkerSettings),
+        .target(name: "ZooHeadsPlugin", dependencies: ["ZooPluginKit"], path: "Plugins/heads",
+                linkerSettings: pluginLinkerSettings),
+        .target(name: "ZooLossesPlugin", dependencies: ["ZooPluginKit"], path: "Plugins/losses",
+                linkerSettings: pluginLinkerSettings),
+        .target(name: "ZooRelationsPlugin", dependencies: ["ZooPluginKit"], path: "Plugins/relations",
+                linkerSettings: pluginLinkerSettings),
+
         // MARK: examples
         .target(
             name: "ExampleFocalLoss", dependencies: ["ZooPluginKit"], path: "Examples/plugins/focal-loss",
@@ -66,6 +81,9 @@ let package = Package(
             name: "ZooPluginHostTests",
             dependencies: ["ZooPluginHost", "CZooPlugin", "CZooPluginLayout", "ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooPluginHostTests", exclude: ["Kernels", "Plugins"]),
+        .testTarget(
+            name: "ZooPluginsTests", dependencies: ["ZooPluginHost", "ZooNN", "ZooTensor", "ZooTestSupport"],
+            path: "Tests/ZooPluginsTests"),
         .testTarget(
             name: "ZooPluginKitTests", dependencies: ["ZooPluginKit", "CZooPlugin", "ZooNN", "ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooPluginKitTests"),
