@@ -29,4 +29,5 @@ demo: deps
 	$(SWIFT) run -c release train-mlp
 
 bench: deps
-	$(SWIFT) run -c release zoo-bench
+	$(SWIFT) build -c release
+	.build/release/zoo-bench

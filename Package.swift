@@ -52,7 +52,7 @@ let package = Package(
             dependencies: ["ZooPluginHost", "ZooTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/zoo"),
         .executableTarget(
-            name: "zoo-bench", dependencies: ["ZooTensor", "ZooNN", "ZooOptim"],
+            name: "zoo-bench", dependencies: ["ZooTensor", "ZooNN", "ZooOptim", "ZooPluginHost"],
             path: "Sources/zoo-bench"),
 
         // MARK: built-in plug-ins

@@ -17,6 +17,12 @@ func option(_ name: String) -> String? {
 let steps = option("--steps").flatMap(Int.init) ?? 10
 let workloadNames = ["w1.train.bf", "w1.train.plain", "w2.train.bf", "w2.train.plain", "w2.infer"]
 
+if arguments.contains("--plugin-load-worker") {
+    let objects = pluginLoadMilliseconds().map { ["name": $0.name, "milliseconds": $0.milliseconds] as [String: Any] }
+    print(String(decoding: try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys]), as: UTF8.self))
+    exit(0)
+}
+
 if let name = option("--worker") {
     // One measurement in this process, printed as one JSON object.
     let sgemm = Double(option("--sgemm") ?? "") ?? openBLASReferenceRate()
@@ -41,10 +47,12 @@ for _ in 0..<rounds {
     }
 }
 let results = selected.map { name in runs[name]!.sorted { $0.samplesPerSecond < $1.samplesPerSecond }[rounds / 2] }
+// In a child process too, so that each library is loaded for the first time.
+let pluginLoads = option("--only") == nil ? try runPluginLoadWorker() : []
 
 if arguments.contains("--json") {
     let objects: [[String: Any]] = [["name": "sgemm.1024", "gflops": sgemm, "threads": Threading.threadCount]]
-        + results.map(\.jsonObject)
+        + results.map(\.jsonObject) + pluginLoads.map { ["name": $0.name, "milliseconds": $0.milliseconds] }
     let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
     print(String(decoding: data, as: UTF8.self))
 } else {
@@ -58,24 +66,47 @@ if arguments.contains("--json") {
                             Double(result.peakResidentBytes) / 1_048_576, result.allocationsPerStep,
                             result.bytesPerStep / 1_048_576, result.systemBytesPerStep / 1_048_576) + fraction.leftPadded(20))
     }
+    for load in pluginLoads {
+        print(load.name.padding(toLength: 16, withPad: " ", startingAt: 0)
+              + String(format: " %.2f ms (load, hash, handshake, create one module)", load.milliseconds))
+    }
 }
 
-/// Runs one measurement of `name` in a child process of this executable.
-func runWorker(_ name: String, steps: Int, sgemm: Double) throws -> Result {
+/// Measures plug-in loading in a child process of this executable.
+func runPluginLoadWorker() throws -> [(name: String, milliseconds: Double)] {
+    let output = try runSelf(["--plugin-load-worker"])
+    guard let objects = try JSONSerialization.jsonObject(with: output) as? [[String: Any]] else { return [] }
+    return objects.compactMap { object in
+        guard let name = object["name"] as? String, let milliseconds = object["milliseconds"] as? Double else { return nil }
+        return (name, milliseconds)
+    }
+}
+
+/// Runs this executable with `arguments` and returns its standard output.
+func runSelf(_ arguments: [String]) throws -> Data {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
     if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
         process.executableURL = Bundle.main.executableURL
     }
-    process.arguments = ["--worker", name, "--steps", "\(steps)", "--sgemm", "\(sgemm)"]
+    process.arguments = arguments
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
     let output = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    guard process.terminationStatus == 0, let result = Result(json: output) else {
-        throw BenchmarkError(message: "worker for \(name) failed (status \(process.terminationStatus)): "
+    guard process.terminationStatus == 0 else {
+        throw BenchmarkError(message: "\(arguments.joined(separator: " ")) failed (status \(process.terminationStatus)): "
                              + String(decoding: output, as: UTF8.self))
+    }
+    return output
+}
+
+/// Runs one measurement of `name` in a child process of this executable.
+func runWorker(_ name: String, steps: Int, sgemm: Double) throws -> Result {
+    let output = try runSelf(["--worker", name, "--steps", "\(steps)", "--sgemm", "\(sgemm)"])
+    guard let result = Result(json: output) else {
+        throw BenchmarkError(message: "worker for \(name) printed no result: " + String(decoding: output, as: UTF8.self))
     }
     return result
 }
