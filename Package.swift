@@ -38,6 +38,8 @@ let package = Package(
             name: "ZooTensor", dependencies: ["COpenBLAS"], path: "Sources/ZooTensor",
             swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "ZooNN", dependencies: ["ZooTensor"], path: "Sources/ZooNN"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "ZooData", dependencies: ["ZooTensor", "CZlib"], path: "Sources/ZooData"),
         .target(name: "ZooOptim", dependencies: ["ZooTensor"], path: "Sources/ZooOptim"),
 
         // MARK: plug-in boundary
@@ -81,6 +83,7 @@ let package = Package(
             name: "ZooPluginHostTests",
             dependencies: ["ZooPluginHost", "CZooPlugin", "CZooPluginLayout", "ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooPluginHostTests", exclude: ["Kernels", "Plugins"]),
+        .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooTensor"], path: "Tests/ZooDataTests"),
         .testTarget(
             name: "ZooPluginsTests", dependencies: ["ZooPluginHost", "ZooNN", "ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooPluginsTests"),

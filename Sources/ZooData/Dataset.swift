@@ -1,0 +1,74 @@
+import ZooTensor
+
+/// Labelled samples kept compactly (bytes for images, floats for features), turned into float
+/// tensors batch by batch.
+///
+/// Shape: `sampleShape` is one sample's, e.g. `[1, 28, 28]`; a batch of `n` is `[n] + sampleShape`.
+public struct Dataset: Sendable {
+    public enum Values: Sendable {
+        /// Raw bytes (images), scaled to [0, 1] when batched.
+        case bytes([UInt8])
+        /// Float features, batched as they are.
+        case floats([Float])
+    }
+
+    public let values: Values
+    public let sampleShape: [Int]
+    public let labels: [Int]
+    /// The number of classes: the largest label + 1, unless given.
+    public let classCount: Int
+
+    public init(values: Values, sampleShape: [Int], labels: [Int], classCount: Int? = nil) {
+        let size = sampleShape.elementCount
+        switch values {
+        case .bytes(let bytes): precondition(bytes.count == size * labels.count, "[Dataset] \(bytes.count) bytes for \(labels.count) samples of \(sampleShape)")
+        case .floats(let floats): precondition(floats.count == size * labels.count, "[Dataset] \(floats.count) floats for \(labels.count) samples of \(sampleShape)")
+        }
+        self.values = values
+        self.sampleShape = sampleShape
+        self.labels = labels
+        self.classCount = classCount ?? ((labels.max() ?? -1) + 1)
+    }
+
+    public var count: Int { labels.count }
+
+    /// Samples per class, indexed by label.
+    public var classCounts: [Int] {
+        var counts = [Int](repeating: 0, count: classCount)
+        for label in labels { counts[label] += 1 }
+        return counts
+    }
+
+    /// The samples at `indices`, in that order.
+    public func subset(_ indices: [Int]) -> Dataset {
+        let size = sampleShape.elementCount
+        let values: Values
+        switch self.values {
+        case .bytes(let bytes): values = .bytes(indices.flatMap { bytes[($0 * size)..<(($0 + 1) * size)] })
+        case .floats(let floats): values = .floats(indices.flatMap { floats[($0 * size)..<(($0 + 1) * size)] })
+        }
+        return Dataset(values: values, sampleShape: sampleShape, labels: indices.map { labels[$0] }, classCount: classCount)
+    }
+
+    /// The samples at `indices` as one float tensor `[indices.count] + sampleShape` (bytes / 255).
+    public func batch(_ indices: [Int]) -> (inputs: Tensor, labels: [Int]) {
+        let size = sampleShape.elementCount
+        let tensor = Tensor.uninitialized([indices.count] + sampleShape)
+        let target = tensor.storage.pointer
+        switch values {
+        case .bytes(let bytes):
+            bytes.withUnsafeBufferPointer { source in
+                for (row, index) in indices.enumerated() {
+                    for k in 0..<size { target[row * size + k] = Float(source[index * size + k]) / 255 }   // as torchvision's ToTensor
+                }
+            }
+        case .floats(let floats):
+            floats.withUnsafeBufferPointer { source in
+                for (row, index) in indices.enumerated() {
+                    (target + row * size).update(from: source.baseAddress! + index * size, count: size)
+                }
+            }
+        }
+        return (tensor, indices.map { labels[$0] })
+    }
+}
