@@ -1,0 +1,52 @@
+import Foundation
+import ZooPluginHost
+
+/// The built-in plug-in libraries (`Plugins/*`), loaded the way the host loads any plug-in: from
+/// the shared library SwiftPM builds beside the test executable.
+///
+/// ```swift
+/// let library = try BuiltInPlugins.library("ZooRelations")            // libZooRelations.so
+/// let relation = try BuiltInPlugins.module("ZooRelations", "batchformer-v1", #"{"dim": 64}"#)
+/// ```
+enum BuiltInPlugins {
+    /// Why a built-in library or module could not be had.
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The folders searched for `lib<product>.so`: the test bundle's folder and its parent (the
+    /// build products folder, where SwiftPM puts the dynamic libraries).
+    static var searchFolders: [URL] {
+        let bundle = Bundle.main.bundleURL
+        let folder = bundle.hasDirectoryPath ? bundle : bundle.deletingLastPathComponent()
+        return [folder, folder.deletingLastPathComponent()]
+    }
+
+    /// The file of a dynamic library product (`ZooRelations` → `libZooRelations.so` beside the tests).
+    static func file(_ product: String) throws -> URL {
+        let candidates = searchFolders.map { $0.appendingPathComponent("lib\(product).so") }
+        guard let file = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+            throw Failure(description: "lib\(product).so not found beside the tests (looked in "
+                          + candidates.map(\.path).joined(separator: ", ") + "); build it with `swift build --build-tests`")
+        }
+        return file
+    }
+
+    /// Loads a built-in library by its product name (`ZooRelations`, `ZooHeads`, `ZooLosses`,
+    /// `ZooBackbones`). The host keeps one loaded copy per file, so repeated calls are cheap.
+    static func library(_ product: String) throws -> PluginLibrary {
+        try PluginLibrary.load(file: try file(product))
+    }
+
+    /// Creates module `name` of the built-in library `product` from a configuration in JSON text,
+    /// validated against the module's schema with its defaults filled in, as a manifest's would be.
+    static func module(_ product: String, _ name: String, _ config: String) throws -> ModuleInstance {
+        let library = try library(product)
+        guard let descriptor = library.module(named: name) else {
+            throw Failure(description: "lib\(product).so has no module \"\(name)\"; it has "
+                          + library.modules.map(\.name).joined(separator: ", "))
+        }
+        let configuration = try JSONValue.parse(config.allSatisfy(\.isWhitespace) ? "{}" : config)
+        return try ModuleInstance(descriptor, configuration: configuration, library: library)
+    }
+}
