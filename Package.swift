@@ -30,6 +30,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: core
@@ -40,6 +41,7 @@ let package = Package(
         .target(name: "ZooNN", dependencies: ["ZooTensor"], path: "Sources/ZooNN"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "ZooData", dependencies: ["ZooTensor", "CZlib"], path: "Sources/ZooData"),
+        .target(name: "ZooTrain", dependencies: ["ZooData", "ZooOptim", "ZooTensor"], path: "Sources/ZooTrain"),
         .target(name: "ZooOptim", dependencies: ["ZooTensor"], path: "Sources/ZooOptim"),
 
         // MARK: plug-in boundary
@@ -48,10 +50,15 @@ let package = Package(
         .target(name: "ZooPluginKit", dependencies: ["CZooPlugin", "ZooNN", "ZooTensor"], path: "Sources/ZooPluginKit"),
         .target(name: "ZooPluginHost", dependencies: ["CZooPlugin", "CFFI", "ZooTensor"], path: "Sources/ZooPluginHost"),
 
+        // MARK: manifests and pipelines
+        .target(name: "ZooManifest", dependencies: [.product(name: "Yams", package: "Yams")], path: "Sources/ZooManifest"),
+        .target(name: "ZooPipeline", dependencies: ["ZooManifest", "ZooPluginHost", "ZooTensor"], path: "Sources/ZooPipeline"),
+
         // MARK: tools
         .executableTarget(
             name: "zoo",
-            dependencies: ["ZooPluginHost", "ZooTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ZooPluginHost", "ZooTensor", "ZooManifest", "ZooPipeline",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/zoo"),
         .executableTarget(
             name: "zoo-bench", dependencies: ["ZooTensor", "ZooNN", "ZooOptim", "ZooPluginHost"],
@@ -76,6 +83,9 @@ let package = Package(
         .executableTarget(
             name: "train-mlp", dependencies: ["ZooTensor", "ZooNN", "ZooOptim"],
             path: "Examples/train-mlp"),
+        .executableTarget(
+            name: "pipeline-example", dependencies: ["ZooManifest", "ZooPipeline", "ZooPluginHost", "ZooTensor"],
+            path: "Examples/pipeline"),
 
         // MARK: tests
         .target(name: "CZooPluginLayout", dependencies: ["CZooPlugin"], path: "Tests/CZooPluginLayout"),
@@ -83,6 +93,7 @@ let package = Package(
             name: "ZooPluginHostTests",
             dependencies: ["ZooPluginHost", "CZooPlugin", "CZooPluginLayout", "ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooPluginHostTests", exclude: ["Kernels", "Plugins"]),
+        .testTarget(name: "ZooTrainTests", dependencies: ["ZooTrain", "ZooTensor"], path: "Tests/ZooTrainTests"),
         .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooTensor"], path: "Tests/ZooDataTests"),
         .testTarget(
             name: "ZooPluginsTests", dependencies: ["ZooPluginHost", "ZooNN", "ZooTensor", "ZooTestSupport"],
@@ -91,6 +102,12 @@ let package = Package(
             name: "ZooPluginKitTests", dependencies: ["ZooPluginKit", "CZooPlugin", "ZooNN", "ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooPluginKitTests"),
         .target(name: "ZooTestSupport", dependencies: ["ZooTensor"], path: "Sources/ZooTestSupport"),
+        .testTarget(
+            name: "ZooManifestTests", dependencies: ["ZooManifest"], path: "Tests/ZooManifestTests"),
+        .testTarget(
+            name: "ZooPipelineTests",
+            dependencies: ["ZooPipeline", "ZooManifest", "ZooPluginHost", "ZooTensor", "ZooTestSupport"],
+            path: "Tests/ZooPipelineTests"),
         .testTarget(
             name: "ZooTensorTests", dependencies: ["ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooTensorTests"),

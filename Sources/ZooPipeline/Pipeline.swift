@@ -1,0 +1,159 @@
+import Foundation
+import ZooManifest
+import ZooPluginHost
+import ZooTensor
+
+/// One stage of a pipeline: a module created from the manifest.
+public struct PipelineStage: @unchecked Sendable {
+    /// `backbone`, `relations.0`, `head`, `losses.0`: the prefix of its state names and the key of
+    /// its learning-rate multiplier.
+    public let name: String
+    public let module: LoadedModule
+    public let instance: ModuleInstance
+    /// The configuration the module was created from (validated, defaults and derived values filled).
+    public let configuration: JSONValue
+    /// Scales the optimiser's learning rate for this stage's parameters.
+    public let learningRateMultiplier: Double
+    /// A loss's weight in the total (1 for other stages).
+    public let weight: Double
+
+    public var descriptor: ModuleDescriptor { module.descriptor }
+}
+
+/// The parameters of one stage with the learning-rate multiplier the optimiser applies to them.
+public struct ParameterGroup: @unchecked Sendable {
+    public let stage: String
+    public let learningRateMultiplier: Double
+    /// Names without the stage prefix, as the plug-in gives them.
+    public let parameters: [(String, Tensor)]
+}
+
+/// What one forward produced.
+public struct PipelineOutput: @unchecked Sendable {
+    /// The head's output.
+    public let logits: Tensor
+    /// The labels the losses saw (duplicated once per two-stream relation in training).
+    public let labels: [Int]?
+    /// Σ weight · loss, when labels were given.
+    public let loss: Tensor?
+    /// Each loss's own value, by stage name.
+    public let losses: [(String, Tensor)]
+}
+
+/// A runnable model built from a manifest: backbone → relations → head → weighted losses.
+///
+/// **The two-stream rule.** In training, a relation whose descriptor says two-stream
+/// (`BatchEffect.twoStream`) returns `concat([f, R(f)], axis 0)`: the batch doubles, and the
+/// pipeline duplicates the labels (`labels + labels`) so that the shared head and the losses see
+/// both streams. Every two-stream relation doubles again (two of them give 4B rows and labels
+/// repeated four times); a relation with `unchanged` batch effect keeps the batch. In evaluation,
+/// training-only modules are not run at all, so inference costs what the plain model costs.
+public final class Pipeline: @unchecked Sendable {
+    /// The resolved manifest: plug-ins with their versions, files and hashes, configurations with
+    /// their defaults and derived values.
+    public let manifest: Manifest
+    public let backbone: PipelineStage
+    public let relations: [PipelineStage]
+    public let head: PipelineStage
+    public let losses: [PipelineStage]
+    /// The shape of one input sample (no batch axis), when the data names it.
+    public let inputShape: [Int]?
+
+    init(manifest: Manifest, backbone: PipelineStage, relations: [PipelineStage], head: PipelineStage,
+         losses: [PipelineStage], inputShape: [Int]?) {
+        self.manifest = manifest
+        self.backbone = backbone
+        self.relations = relations
+        self.head = head
+        self.losses = losses
+        self.inputShape = inputShape
+    }
+
+    /// Every stage in order: backbone, relations, head, losses.
+    public var stages: [PipelineStage] { [backbone] + relations + [head] + losses }
+
+    /// The trainable parameters, one group per stage, with their learning-rate multipliers.
+    public var parameterGroups: [ParameterGroup] {
+        stages.filter { !$0.instance.namedParameters.isEmpty }.map {
+            ParameterGroup(stage: $0.name, learningRateMultiplier: $0.learningRateMultiplier, parameters: $0.instance.namedParameters)
+        }
+    }
+
+    /// Parameters and buffers under checkpoint names: `backbone.…`, `relations.0.…`, `head.…`, `losses.0.…`.
+    public var namedState: [(String, Tensor)] {
+        stages.flatMap { stage in
+            (stage.instance.namedParameters + stage.instance.namedBuffers).map { ("\(stage.name).\($0.0)", $0.1) }
+        }
+    }
+
+    /// Runs the model. In training every relation runs (two-stream ones double the batch and the
+    /// labels); in evaluation the training-only relations are skipped. With labels, the losses run
+    /// and `loss` is their weighted sum.
+    public func forward(_ input: Tensor, labels: [Int]? = nil, training: Bool) throws -> PipelineOutput {
+        var features = try backbone.instance.forward([input], training: training)[0]
+        var labels = labels
+        for relation in relations {
+            if !training && relation.descriptor.trainingOnly { continue }
+            features = try relation.instance.forward([features], training: training)[0]
+            if training && relation.descriptor.batchEffect == .twoStream { labels = labels.map { $0 + $0 } }
+        }
+        let logits = try head.instance.forward([features], training: training)[0]
+        guard let labels else { return PipelineOutput(logits: logits, labels: nil, loss: nil, losses: []) }
+        var total: Tensor?
+        var each: [(String, Tensor)] = []
+        for loss in losses {
+            let value = try loss.instance.forward([logits], labels: labels, training: training)[0]
+            each.append((loss.name, value))
+            let weighted = loss.weight == 1 ? value : value * Float(loss.weight)
+            total = total.map { $0 + weighted } ?? weighted
+        }
+        return PipelineOutput(logits: logits, labels: labels, loss: total, losses: each)
+    }
+
+    /// The shapes each stage produces for a batch of `batch` samples, in training or evaluation.
+    public func shapes(batch: Int, training: Bool) throws -> [(String, [Int])] {
+        guard let inputShape else { return [] }
+        var result: [(String, [Int])] = []
+        var shape = try backbone.instance.outputShapes([[batch] + inputShape])[0]
+        result.append((backbone.name, shape))
+        for relation in relations where training || !relation.descriptor.trainingOnly {
+            shape = try relation.instance.outputShapes([shape])[0]
+            result.append((relation.name, shape))
+        }
+        shape = try head.instance.outputShapes([shape])[0]
+        result.append((head.name, shape))
+        return result
+    }
+}
+
+extension JSONValue {
+    /// A manifest value as JSON (locations dropped).
+    public init(_ node: ManifestNode) {
+        switch node.value {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .integer(let i): self = .integer(i)
+        case .number(let d): self = .number(d)
+        case .string(let s): self = .string(s)
+        case .array(let elements): self = .array(elements.map(JSONValue.init))
+        case .object(let members): self = .object(members.map { (key: $0.key, value: JSONValue($0.value)) })
+        }
+    }
+}
+
+extension ManifestNode {
+    /// A JSON value as a manifest value (no locations).
+    public init(_ json: JSONValue) {
+        let value: ManifestValue
+        switch json {
+        case .null: value = .null
+        case .bool(let b): value = .bool(b)
+        case .integer(let i): value = .integer(i)
+        case .number(let d): value = .number(d)
+        case .string(let s): value = .string(s)
+        case .array(let elements): value = .array(elements.map { ManifestNode($0) })
+        case .object(let members): value = .object(members.map { ManifestMember(key: $0.key, value: ManifestNode($0.value)) })
+        }
+        self.init(value, location: nil)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import XCTest
+import ZooManifest
+import ZooPipeline
+import ZooPluginHost
+
+/// Where the built plug-in libraries and the `zoo` executable sit: beside the test bundle.
+enum Built {
+    static var folder: URL {
+        let bundle = Bundle.main.bundleURL
+        return bundle.hasDirectoryPath ? bundle : bundle.deletingLastPathComponent()
+    }
+
+    static func file(_ name: String) -> URL? {
+        [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent(name) }
+            .first { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    /// The folder holding `lib<name>.so`, or a skip.
+    static func pluginFolder(_ names: String...) throws -> URL {
+        var folder: URL?
+        for name in names {
+            guard let file = file("lib\(name).so") else { throw XCTSkip("lib\(name).so not found beside the tests") }
+            folder = file.deletingLastPathComponent()
+        }
+        return folder!
+    }
+
+    /// The built-in zoo, or a skip while it does not load yet.
+    static func builtInFolder() throws -> URL {
+        let folder = try pluginFolder("ZooBackbones", "ZooHeads", "ZooLosses", "ZooRelations")
+        for name in ["ZooBackbones", "ZooHeads", "ZooLosses", "ZooRelations"] {
+            do {
+                _ = try PluginLibrary.load(file: folder.appendingPathComponent("lib\(name).so"))
+            } catch {
+                throw XCTSkip("lib\(name).so does not load yet: \(error)")
+            }
+        }
+        return folder
+    }
+}
+
+/// A temporary folder for manifests and tensors.
+final class Scratch {
+    let folder: URL
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-pipeline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> URL {
+        let url = folder.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+}
+
+/// Runs the built `zoo` executable as a user would.
+func runZoo(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+    guard let zoo = Built.file("zoo"), FileManager.default.isExecutableFile(atPath: zoo.path) else {
+        throw XCTSkip("the zoo executable was not found beside the tests")
+    }
+    let process = Process()
+    process.executableURL = zoo
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, output)
+}
