@@ -1,0 +1,98 @@
+import ZooPluginKit
+
+/// `resnet-cifar`: the CIFAR ResNet of He et al. 2016 (ZooNN's `CIFARResNet` without its
+/// classifier), depth `6n + 2`: a 3×3 stem of 16 channels, three stages of `n` basic blocks
+/// (16/32/64 channels) with option-A shortcuts, global average pooling.
+///
+/// Shape: `[B, in_channels, H, W]` (CIFAR: `[B, 3, 32, 32]`) → `[B, 64]`.
+final class CIFARResNetBackbone: Backbone {
+    struct Configuration: Decodable {
+        var depth: Int
+        var in_channels: Int
+        var pretrained: String?
+        var pretrained_strict: Bool
+    }
+
+    static let name = "resnet-cifar"
+    static let summary = "CIFAR ResNet-20/32/44/56/110 (6n+2, option-A shortcuts) without classifier: [B, C, H, W] -> [B, 64]"
+    static let documentation = """
+        The CIFAR ResNet of He et al. (2016) as ZooNN's CIFARResNet without fc: conv 3x3 (16) + BN + ReLU, \
+        three stages of n = (depth - 2) / 6 basic blocks (16, 32, 64 channels; stride 2 at the first block of \
+        stages 2 and 3; option-A shortcuts: subsample and zero-pad channels), global average pooling. \
+        depth: any 6n+2 (20, 32, 44, 56, 110; 8 for tests). Input: images [B, in_channels, H, W] float32 \
+        (CIFAR: [B, 3, 32, 32]). Output: features [B, 64]. Keys as the long-tail literature's PyTorch code: \
+        conv1.weight, bn1.*, layer1.0.conv1.weight, ..., layer3.<n-1>.bn2.num_batches_tracked. \
+        pretrained: a safetensors file with these keys (a checkpoint's fc.* keys need pretrained_strict: false).
+        """
+    static let configurationSchema = """
+        {"type": "object",
+         "properties": {
+           "depth": {"type": "integer", "minimum": 8, "default": 32, "description": "6n+2: 20, 32, 44, 56, 110"},
+           "in_channels": {"type": "integer", "minimum": 1, "default": 3},
+           \(PretrainedSchema.properties)
+         },
+         "additionalProperties": false}
+        """
+
+    let network: CIFARResNetFeatures
+    var module: Module { network }
+
+    init(configuration: Configuration, host: PluginHost) throws {
+        let depth = configuration.depth
+        guard depth >= 8, (depth - 2) % 6 == 0 else {
+            throw PluginError.invalidConfiguration(
+                "resnet-cifar: depth must be 6n+2 (8, 20, 32, 44, 56, 110, ...), got \(depth)")
+        }
+        network = CIFARResNetFeatures(blocksPerStage: (depth - 2) / 6, inputChannels: configuration.in_channels,
+                                      random: RandomSource(seed: host.seed))
+        try Pretrained.load(configuration.pretrained, strict: configuration.pretrained_strict, into: network, name: Self.name)
+    }
+
+    func outputShape(for inputShape: [Int]) throws -> [Int] {
+        try ImageShape.check(inputShape, channels: network.inputChannels, minimumSide: 4, module: Self.name)
+        return [inputShape[0], network.featureDimension]
+    }
+
+    func forward(_ input: Tensor) throws -> Tensor {
+        network(input)
+    }
+}
+
+/// ZooNN's `CIFARResNet` without classifier and with any number of input channels: the same
+/// layers, names, initialisation and random draws (for 3 channels the same values from the same seed).
+final class CIFARResNetFeatures: Layer {
+    let conv1: Conv2d
+    let bn1: BatchNorm
+    let stages: [Sequential]
+    let inputChannels: Int
+    let featureDimension: Int
+
+    init(blocksPerStage: Int, inputChannels: Int, widths: [Int] = [16, 32, 64], random: RandomSource) {
+        self.inputChannels = inputChannels
+        featureDimension = widths[widths.count - 1]
+        conv1 = Conv2d(inputChannels, widths[0], kernelSize: 3, padding: 1, bias: false, random: random)
+        bn1 = BatchNorm(widths[0])
+        var inputWidth = widths[0]
+        stages = widths.enumerated().map { index, width in
+            let blocks = (0..<blocksPerStage).map { block -> Layer in
+                let stride = index > 0 && block == 0 ? 2 : 1
+                defer { inputWidth = width }
+                return BasicBlock(inputWidth, width, stride: stride, random: random)
+            }
+            return Sequential(blocks)
+        }
+        super.init()
+        for (_, parameter) in namedParameters() where parameter.rank == 4 {
+            parameter.assign(Initializer.kaimingNormal(parameter.shape, random: random))
+        }
+    }
+
+    override var namedChildren: [(String, Module)] {
+        [("conv1", conv1), ("bn1", bn1)] + stages.enumerated().map { ("layer\($0.offset + 1)", $0.element) }
+    }
+
+    /// Pooled features `[N, 64]`.
+    override func forward(_ input: Tensor) -> Tensor {
+        globalAveragePool(stages.reduce(bn1(conv1(input)).relu()) { $1($0) })
+    }
+}
