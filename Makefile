@@ -1,8 +1,8 @@
 # Zoo: the two commands of the README.
-#   make demo   build in release and run the demo (installs what it needs)
+#   make demo   build in release and train the demo recipe (installs what it needs)
 #   make test   build and run every test (installs what it needs)
 
-DEBIAN_PACKAGES := libopenblas-dev libffi-dev libdlpack-dev zlib1g-dev
+DEBIAN_PACKAGES := libopenblas-dev libffi-dev libdlpack-dev zlib1g-dev dataset-fashion-mnist
 SWIFT ?= swift
 # Tests run in release with testing enabled: numeric kernels in unoptimised Swift are too slow.
 TEST_FLAGS := -c release -Xswiftc -enable-testing
@@ -25,8 +25,11 @@ test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
 
+# The demo: Fashion-MNIST-LT (Debian's dataset-fashion-mnist) with a ConvNet and BatchFormer V1;
+# the run folder is runs/fashion-mnist-lt-batchformer/<name>-<timestamp>.
 demo: deps
-	$(SWIFT) run -c release train-mlp
+	$(SWIFT) build -c release
+	.build/release/zoo train Examples/recipes/fashion-mnist-lt-batchformer.yaml --plugin-path .build/release
 
 bench: deps
 	$(SWIFT) build -c release

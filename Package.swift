@@ -41,7 +41,8 @@ let package = Package(
         .target(name: "ZooNN", dependencies: ["ZooTensor"], path: "Sources/ZooNN"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "ZooData", dependencies: ["ZooTensor", "CZlib"], path: "Sources/ZooData"),
-        .target(name: "ZooTrain", dependencies: ["ZooData", "ZooOptim", "ZooTensor"], path: "Sources/ZooTrain"),
+        .target(name: "ZooTrain", dependencies: ["ZooData", "ZooOptim", "ZooTensor", "ZooPipeline", "ZooManifest", "ZooPluginHost"],
+                path: "Sources/ZooTrain"),
         .target(name: "ZooOptim", dependencies: ["ZooTensor"], path: "Sources/ZooOptim"),
 
         // MARK: plug-in boundary
@@ -57,7 +58,7 @@ let package = Package(
         // MARK: tools
         .executableTarget(
             name: "zoo",
-            dependencies: ["ZooPluginHost", "ZooTensor", "ZooManifest", "ZooPipeline",
+            dependencies: ["ZooPluginHost", "ZooTensor", "ZooManifest", "ZooPipeline", "ZooTrain",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/zoo"),
         .executableTarget(
@@ -77,9 +78,9 @@ let package = Package(
         // MARK: examples
         .target(
             name: "ExampleFocalLoss", dependencies: ["ZooPluginKit"], path: "Examples/plugins/focal-loss",
-            exclude: ["README.md"], linkerSettings: pluginLinkerSettings),
+            exclude: ["README.md", "manifest.yaml"], linkerSettings: pluginLinkerSettings),
         .target(name: "ExampleScaledHead", dependencies: ["CZooPlugin"], path: "Examples/plugins/scaled-head-c",
-                exclude: ["README.md"], linkerSettings: pluginLinkerSettings + [.linkedLibrary("m")]),
+                exclude: ["README.md", "manifest.yaml"], linkerSettings: pluginLinkerSettings + [.linkedLibrary("m")]),
         .executableTarget(
             name: "train-mlp", dependencies: ["ZooTensor", "ZooNN", "ZooOptim"],
             path: "Examples/train-mlp"),
@@ -93,7 +94,10 @@ let package = Package(
             name: "ZooPluginHostTests",
             dependencies: ["ZooPluginHost", "CZooPlugin", "CZooPluginLayout", "ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooPluginHostTests", exclude: ["Kernels", "Plugins"]),
-        .testTarget(name: "ZooTrainTests", dependencies: ["ZooTrain", "ZooTensor"], path: "Tests/ZooTrainTests"),
+        .testTarget(
+            name: "ZooTrainTests",
+            dependencies: ["ZooTrain", "ZooTensor", "ZooData", "ZooManifest", "ZooPipeline", "ZooPluginHost"],
+            path: "Tests/ZooTrainTests"),
         .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooTensor"], path: "Tests/ZooDataTests"),
         .testTarget(
             name: "ZooPluginsTests", dependencies: ["ZooPluginHost", "ZooNN", "ZooTensor", "ZooTestSupport"],

@@ -9,8 +9,8 @@ struct Zoo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A plug-in model zoo for deep learning.",
         discussion: "Exit codes: 0 success, 1 the run failed, 2 a usage or validation error.",
-        subcommands: [ValidateCommand.self, PluginsCommand.self, PluginCommand.self, DescribeCommand.self, ModuleCommand.self,
-                      TrainCommand.self, EvalCommand.self])
+        subcommands: [TrainCommand.self, EvalCommand.self, ValidateCommand.self, ModelsCommand.self, DescribeCommand.self,
+                      PluginsCommand.self, PluginCommand.self, ModuleCommand.self])
 
     static func main() {
         do {
@@ -42,23 +42,4 @@ struct PluginPathOptions: ParsableArguments {
     var folders: [String] = []
 
     var urls: [URL] { folders.map { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL } }
-}
-
-/// `zoo train` and `zoo eval`: not yet available.
-struct TrainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "train", abstract: "Train a model from a manifest (not available yet).")
-    @Argument(help: "The manifest.") var manifest: String?
-    func run() throws {
-        printError("not available yet: the trainer is a later feature")
-        throw ExitCode(1)
-    }
-}
-
-struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Evaluate a model from a manifest (not available yet).")
-    @Argument(help: "The manifest.") var manifest: String?
-    func run() throws {
-        printError("not available yet: the trainer is a later feature")
-        throw ExitCode(1)
-    }
 }

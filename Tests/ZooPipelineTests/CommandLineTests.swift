@@ -216,10 +216,10 @@ final class CommandLineTests: XCTestCase {
             """)
     }
 
-    func testTrainAndEvalAreNotAvailableYetAndUsageErrorsExitTwo() throws {
-        let train = try runZoo(["train", "recipe.yaml"])
-        XCTAssertEqual(train.status, 1, train.output)
-        XCTAssertEqual(train.output, "not available yet: the trainer is a later feature\n")
+    func testMissingManifestsAndUsageErrorsExitTwo() throws {
+        let train = try runZoo(["train", "/nonexistent/recipe.yaml"])
+        XCTAssertEqual(train.status, 2, train.output)
+        XCTAssertTrue(train.output.contains("/nonexistent/recipe.yaml not found"), train.output)
         let usage = try runZoo(["validate"])
         XCTAssertEqual(usage.status, 2, usage.output)
         XCTAssertTrue(usage.output.contains("Missing expected argument '<manifest>'"), usage.output)

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import ZooManifest
+import ZooPipeline
+import ZooTrain
+
+/// `zoo eval MANIFEST --checkpoint CKPT [--set k=v]… [--out DIR] [--plugin-path DIR]…`.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Evaluate a checkpoint on a manifest's test data.",
+        discussion: """
+            Builds the pipeline, loads the checkpoint strictly (every state tensor by name and shape, nothing \
+            else), runs the test data in evaluation mode and prints overall, many-, medium- and few-shot accuracy. \
+            With --out, writes evaluation.json and confusion.csv there. Exit codes: 0 done, 1 the run failed, \
+            2 a usage, manifest, data-path or checkpoint error.
+            """)
+
+    @Argument(help: "The manifest (YAML or JSON).")
+    var manifest: String
+
+    @Option(name: .customLong("checkpoint"), help: ArgumentHelp("The checkpoint (safetensors).", valueName: "file"))
+    var checkpoint: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a value: key.path=value (value read as YAML).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(name: .customLong("out"), help: ArgumentHelp("Write evaluation.json and confusion.csv here.", valueName: "dir"))
+    var out: String?
+
+    @OptionGroup var pluginPath: PluginPathOptions
+
+    func run() throws {
+        let (pipeline, file) = try buildPipeline(manifest: manifest, overrides: overrides, pluginFolders: pluginPath.urls)
+        do {
+            let archive = try Checkpoint.load(URL(fileURLWithPath: checkpoint), into: pipeline)
+            let test = try TrainingData.loadTest(pipeline.manifest, folder: file.deletingLastPathComponent())
+            let counts: [Int]
+            if let recorded = Checkpoint.classCounts(archive) {
+                counts = recorded
+            } else {
+                counts = try TrainingData.load(pipeline.manifest, folder: file.deletingLastPathComponent()).classCounts
+            }
+            let trainer = Trainer(pipeline: pipeline, options: TrainerOptions(runFolder: URL(fileURLWithPath: out ?? "."),
+                                                                              dataFolder: file.deletingLastPathComponent()))
+            let report = try trainer.evaluate(test, trainingCounts: counts)
+            let epoch = archive.metadata[Checkpoint.epochKey].map { " (epoch \($0))" } ?? ""
+            say("checkpoint: \(checkpoint)\(epoch)")
+            say(report.table)
+            if let out {
+                let folder = URL(fileURLWithPath: out, isDirectory: true)
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                try Trainer.writeEvaluation(report, to: folder)
+            }
+        } catch {
+            throw fail(error)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import ZooManifest
+import ZooPipeline
+import ZooPluginHost
+import ZooTrain
+
+/// Loads a manifest and builds its pipeline with the run's seed; manifest problems exit 2.
+func buildPipeline(manifest: String, overrides: [String], pluginFolders: [URL]) throws -> (Pipeline, URL) {
+    let file = URL(fileURLWithPath: manifest).standardizedFileURL
+    do {
+        let parsed = try overrides.map { text throws(ManifestError) in try ManifestOverride(text) }
+        let loaded = try ManifestLoader.load(file: file, overrides: parsed)
+        // Plug-ins read the seed when they create their modules.
+        HostServices.seed = UInt64(truncatingIfNeeded: loaded.manifest.training.seed)
+        let (built, problems) = PipelineBuilder(pluginFolders: pluginFolders).validate(file: file, overrides: parsed)
+        guard let pipeline = built else { throw ManifestError(problems) }
+        return (pipeline, file)
+    } catch let error as ManifestError {
+        for diagnostic in error.diagnostics { printError(diagnostic.description) }
+        printError("\(error.diagnostics.count) problem\(error.diagnostics.count == 1 ? "" : "s") in \(manifest)")
+        throw ExitCode(2)
+    }
+}
+
+/// Writes a line to standard output unbuffered, in order with the trainer's progress.
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+/// Prints a run's error and exits 2 (the manifest's or the command line's) or 1 (the run's).
+func fail(_ error: any Error) -> ExitCode {
+    if let error = error as? TrainError {
+        printError("error: \(error.message)")
+        return ExitCode(error.isUsage ? 2 : 1)
+    }
+    if let exit = error as? ExitCode { return exit }
+    printError("error: \(error)")
+    return ExitCode(1)
+}
+
+/// `zoo train MANIFEST [--set k=v]… [--out DIR] [--plugin-path DIR]…`.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train a model from a manifest.",
+        discussion: """
+            Builds the pipeline, reads the data (with the long-tail cut), trains and evaluates, and writes the run \
+            folder (output.folder/<name>-<timestamp>, or --out): resolved.yaml, metrics.jsonl, metrics.csv, \
+            evaluation.json, confusion.csv and checkpoint.safetensors. Exit codes: 0 done, 1 the run failed \
+            (e.g. the loss stopped being finite), 2 a usage, manifest or data-path error.
+            """)
+
+    @Argument(help: "The manifest (YAML or JSON).")
+    var manifest: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a value: key.path=value (value read as YAML).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(name: .customLong("out"), help: ArgumentHelp("The run folder (default: output.folder/<name>-<timestamp>).", valueName: "dir"))
+    var out: String?
+
+    @Option(name: .customLong("log-every"), help: ArgumentHelp("A progress line every this many steps.", valueName: "n"))
+    var logEvery: Int = 50
+
+    @OptionGroup var pluginPath: PluginPathOptions
+
+    func validate() throws {
+        guard logEvery >= 0 else { throw ValidationError("--log-every must not be negative") }
+    }
+
+    func run() throws {
+        let (pipeline, file) = try buildPipeline(manifest: manifest, overrides: overrides, pluginFolders: pluginPath.urls)
+        let folder = out.map { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL }
+            ?? Trainer.defaultRunFolder(manifest: pipeline.manifest, manifestFile: file)
+        let stages = pipeline.stages.map { "\($0.name)=\($0.descriptor.name)" }.joined(separator: ", ")
+        say("model: \(stages)")
+        for plugin in pipeline.manifest.plugins {
+            say("plug-in \(plugin.name ?? "?") \(plugin.version ?? "?") (\(plugin.file ?? plugin.path ?? "?"))")
+        }
+        let options = TrainerOptions(runFolder: folder, dataFolder: file.deletingLastPathComponent(), logEvery: logEvery)
+        do {
+            _ = try Trainer(pipeline: pipeline, options: options).run()
+        } catch {
+            throw fail(error)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import XCTest
+
+/// The example plug-ins' manifests validate, and `zoo models` lists the built-in zoo.
+final class ExamplesTests: XCTestCase {
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Examples")
+
+    func testExamplePluginManifestsValidate() throws {
+        let folder = try Built.builtInFolder()
+        _ = try Built.pluginFolder("ZooExampleScaledHead", "ZooExampleFocalLoss")
+        for (example, summary) in [("focal-loss", "losses.0=focal-loss"), ("scaled-head-c", "head=scaled-head")] {
+            let manifest = Self.examples.appendingPathComponent("plugins/\(example)/manifest.yaml").path
+            let result = try runZoo(["validate", manifest, "--plugin-path", folder.path], environment: [:])
+            XCTAssertEqual(result.status, 0, "\(example): \(result.output)")
+            XCTAssertTrue(result.output.contains(summary), result.output)
+        }
+    }
+
+    func testModelsListsTheBuiltInZooWithParameterCounts() throws {
+        let folder = try Built.builtInFolder()
+        let result = try runZoo(["models", "--plugin-path", folder.path], environment: [:])
+        XCTAssertEqual(result.status, 0, result.output)
+        let lines = result.output.split(separator: "\n").map(String.init)
+        func line(_ module: String) -> String? { lines.first { $0.hasPrefix(module.padding(toLength: 19, withPad: " ", startingAt: 0) + " ") } }
+        for module in ["mlp", "resnet-cifar", "linear", "cross-entropy", "batchformer-v1", "batchformer-v2", "identity"] {
+            XCTAssertNotNil(line(module), "\(module) missing from:\n\(result.output)")
+        }
+        // ResNet-32 without its classifier: 464,154 − 650 (a 64→10 fc) = 463,504 parameters.
+        XCTAssertTrue(line("resnet-cifar")?.contains("463,504") ?? false, line("resnet-cifar") ?? "")
+        XCTAssertTrue(line("cross-entropy")?.contains(" 0 ") ?? false, line("cross-entropy") ?? "")
+        XCTAssertTrue(line("batchformer-v1")?.contains("needs dim") ?? false, line("batchformer-v1") ?? "")
+    }
+}
