@@ -190,6 +190,9 @@ public enum ManifestLoader {
             let problem = set(value, at: rest, in: &elements[i], path: path, location: location)
             node.value = .array(elements)
             return problem
+        case (.key(let key), .array) where Int(key) != nil:
+            // `relations.0.module` means `relations[0].module`.
+            return set(value, at: [.index(Int(key)!)] + rest, in: &node, path: path, location: location)
         case (.key(let key), _):
             return "cannot set key \(key) inside a \(node.value.typeName)"
         case (.index(let i), _):

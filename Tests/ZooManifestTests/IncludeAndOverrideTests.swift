@@ -69,7 +69,9 @@ final class IncludeAndOverrideTests: XCTestCase {
             try ManifestOverride("training.two_stream=false"),
             try ManifestOverride("output.folder=runs/x"),
             try ManifestOverride("model.backbone.config.hidden=[8, 8]"),
+            try ManifestOverride("model.losses.0.module=balanced-softmax"),   // `.0` indexes a list as `[0]` does
         ]).manifest
+        XCTAssertEqual(m.model.losses[0].module, "balanced-softmax")
         XCTAssertEqual(m.training.epochs, 3)
         XCTAssertEqual(m.training.twoStream, false)
         XCTAssertEqual(m.model.relations[0].learningRateMultiplier, 0.1)
