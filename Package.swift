@@ -96,7 +96,7 @@ let package = Package(
             path: "Tests/ZooPluginHostTests", exclude: ["Kernels", "Plugins"]),
         .testTarget(
             name: "ZooTrainTests",
-            dependencies: ["ZooTrain", "ZooTensor", "ZooData", "ZooManifest", "ZooPipeline", "ZooPluginHost"],
+            dependencies: ["ZooTrain", "ZooTensor", "ZooData", "ZooManifest", "ZooPipeline", "ZooPluginHost", "ZooOptim", "ZooTestSupport"],
             path: "Tests/ZooTrainTests"),
         .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooTensor"], path: "Tests/ZooDataTests"),
         .testTarget(
