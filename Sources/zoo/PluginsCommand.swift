@@ -179,9 +179,14 @@ struct DescribeCommand: ParsableCommand {
         } else {
             found = try discovery.module(module)
         }
+        let parameters = ModelsCommand.parameterCount(found)
         if json {
             var value = moduleJSON(found.descriptor, schemas: true)
             if case .object(var members) = value {
+                switch parameters {
+                case .success(let count): members.append(("parameters", .integer(Int64(count))))
+                case .failure(let needs): members.append(("parameters", .string(needs.message)))
+                }
                 members.append(("plugin", .string(found.library.name)))
                 members.append(("plugin_version", .string(found.library.version)))
                 members.append(("file", .string(found.library.path)))
@@ -193,5 +198,9 @@ struct DescribeCommand: ParsableCommand {
         }
         print("\(found.descriptor.name) (\(found.library.name) \(found.library.version), \(found.library.path))")
         print(describe(found.descriptor))
+        switch parameters {
+        case .success(let count): print("      parameters with the default configuration: \(ModelsCommand.grouped(count))")
+        case .failure(let needs): print("      parameters with the default configuration: \(needs.message)")
+        }
     }
 }

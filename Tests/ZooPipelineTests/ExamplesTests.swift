@@ -31,4 +31,13 @@ final class ExamplesTests: XCTestCase {
         XCTAssertTrue(line("cross-entropy")?.contains(" 0 ") ?? false, line("cross-entropy") ?? "")
         XCTAssertTrue(line("batchformer-v1")?.contains("needs dim") ?? false, line("batchformer-v1") ?? "")
     }
+
+    func testDescribeGivesTheDefaultParameterCount() throws {
+        let folder = try Built.builtInFolder()
+        let text = try runZoo(["describe", "resnet-cifar", "--plugin-path", folder.path], environment: [:])
+        XCTAssertEqual(text.status, 0, text.output)
+        XCTAssertTrue(text.output.hasSuffix("parameters with the default configuration: 463,504\n"), text.output)
+        let needs = try runZoo(["describe", "batchformer-v1", "--plugin-path", folder.path, "--json"], environment: [:])
+        XCTAssertTrue(needs.output.contains(#""parameters" : "needs dim""#) || needs.output.contains(#""parameters": "needs dim""#), needs.output)
+    }
 }
