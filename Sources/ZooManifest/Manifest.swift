@@ -67,9 +67,13 @@ public struct ModuleSpec: Codable, Sendable, Equatable {
     }
 }
 
-/// Where a relation module sits. Only `features` (between backbone and head) is supported now.
+/// Where a relation module sits.
 public enum RelationPlacement: String, Codable, Sendable, CaseIterable {
+    /// On the backbone's pooled features `[B, D]`, just before the head (BatchFormer V1).
     case features
+    /// On the backbone's dense output, a feature map `[B, C, H, W]` or tokens `[B, N, C]`, before
+    /// the pipeline pools it (BatchFormer V2). Dense relations come before every `features` one.
+    case dense
 }
 
 public struct RelationSpec: Codable, Sendable, Equatable {

@@ -54,6 +54,8 @@ public final class Pipeline: @unchecked Sendable {
     public let manifest: Manifest
     public let backbone: PipelineStage
     public let relations: [PipelineStage]
+    /// Where each relation runs, from the manifest.
+    public var relationPlacements: [RelationPlacement] { manifest.model.relations.map(\.placement) }
     public let head: PipelineStage
     public let losses: [PipelineStage]
     /// The shape of one input sample (no batch axis), when the data names it.
@@ -92,11 +94,26 @@ public final class Pipeline: @unchecked Sendable {
     public func forward(_ input: Tensor, labels: [Int]? = nil, training: Bool) throws -> PipelineOutput {
         var features = try backbone.instance.forward([input], training: training)[0]
         var labels = labels
-        for relation in relations {
+        var doubled = false
+        for (relation, placement) in zip(relations, relationPlacements) {
+            if placement == .features { features = Pipeline.pooled(features) }
             if !training && relation.descriptor.trainingOnly { continue }
+            let twoStream = training && relation.descriptor.batchEffect == .twoStream
+            if twoStream && doubled {
+                // A later two-stream relation transforms only the second stream: [a; b] → [a; f(b)].
+                let half = features.shape[0] / 2
+                let streams = features.split(sizes: [half, half], alongAxis: 0)
+                let transformed = try relation.instance.forward([streams[1]], training: training)[0]
+                features = Tensor.concatenate([streams[0], transformed.split(sizes: [half, half], alongAxis: 0)[1]], alongAxis: 0)
+                continue
+            }
             features = try relation.instance.forward([features], training: training)[0]
-            if training && relation.descriptor.batchEffect == .twoStream { labels = labels.map { $0 + $0 } }
+            if twoStream {
+                labels = labels.map { $0 + $0 }
+                doubled = true
+            }
         }
+        features = Pipeline.pooled(features)
         let logits = try head.instance.forward([features], training: training)[0]
         guard let labels else { return PipelineOutput(logits: logits, labels: nil, loss: nil, losses: []) }
         var total: Tensor?
@@ -110,16 +127,45 @@ public final class Pipeline: @unchecked Sendable {
         return PipelineOutput(logits: logits, labels: labels, loss: total, losses: each)
     }
 
+    /// Dense features pooled for the stages that take `[B, D]`: the mean over the positions of a
+    /// map `[B, C, H, W]` or over the tokens of `[B, N, C]`; `[B, D]` is returned as it is.
+    public static func pooled(_ features: Tensor) -> Tensor {
+        switch features.rank {
+        case 4: features.mean(alongAxes: [2, 3])
+        case 3: features.mean(alongAxis: 1)
+        default: features
+        }
+    }
+
+    /// The shape `pooled` gives.
+    public static func pooledShape(_ shape: [Int]) -> [Int] {
+        switch shape.count {
+        case 4: [shape[0], shape[1]]
+        case 3: [shape[0], shape[2]]
+        default: shape
+        }
+    }
+
     /// The shapes each stage produces for a batch of `batch` samples, in training or evaluation.
     public func shapes(batch: Int, training: Bool) throws -> [(String, [Int])] {
         guard let inputShape else { return [] }
         var result: [(String, [Int])] = []
         var shape = try backbone.instance.outputShapes([[batch] + inputShape])[0]
         result.append((backbone.name, shape))
-        for relation in relations where training || !relation.descriptor.trainingOnly {
-            shape = try relation.instance.outputShapes([shape])[0]
+        var doubled = false
+        for (relation, placement) in zip(relations, relationPlacements) {
+            if placement == .features { shape = Pipeline.pooledShape(shape) }
+            guard training || !relation.descriptor.trainingOnly else { continue }
+            let twoStream = training && relation.descriptor.batchEffect == .twoStream
+            if twoStream && doubled {
+                _ = try relation.instance.outputShapes([[shape[0] / 2] + shape.dropFirst()])
+            } else {
+                shape = try relation.instance.outputShapes([shape])[0]
+                doubled = doubled || twoStream
+            }
             result.append((relation.name, shape))
         }
+        shape = Pipeline.pooledShape(shape)
         shape = try head.instance.outputShapes([shape])[0]
         result.append((head.name, shape))
         return result

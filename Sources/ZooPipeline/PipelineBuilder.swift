@@ -233,7 +233,12 @@ public struct PipelineBuilder {
             }
         }
         var relations: [(ModuleInstance, JSONValue)?] = []
+        var doubled = false
         for (i, spec) in model.relations.enumerated() {
+            if spec.placement == .dense, model.relations[..<i].contains(where: { $0.placement == .features }) {
+                report("model.relations[\(i)].placement", "dense relations run on the backbone's output, before every features relation")
+            }
+            if spec.placement == .features, let shape = features { features = Pipeline.pooledShape(shape) }
             // A relation's width from the features it receives: D of [B, D] and [B, N, D], C of [B, C, H, W].
             var derived: [(String, JSONValue)] = []
             if let module = relationModules[i], let shape = features, module.descriptor.configSchema.propertyNames.contains("dim") {
@@ -243,8 +248,15 @@ public struct PipelineBuilder {
             let created = create(relationModules[i], config: spec.config, derived: derived, at: "model.relations[\(i)]")
             relations.append(created)
             if let (instance, _) = created, let shape = features {
+                let twoStream = relationModules[i]?.descriptor.batchEffect == .twoStream
                 do {
-                    features = try instance.outputShapes([shape])[0]
+                    // A later two-stream relation transforms only the second stream, so the batch stays.
+                    if twoStream && doubled {
+                        _ = try instance.outputShapes([[shape[0] / 2] + shape.dropFirst()])
+                    } else {
+                        features = try instance.outputShapes([shape])[0]
+                        doubled = doubled || twoStream
+                    }
                 } catch {
                     report("model.relations[\(i)].module", "refuses the features of shape \(shape) from the stage before: \(error)")
                     features = nil
@@ -253,6 +265,7 @@ public struct PipelineBuilder {
                 features = nil
             }
         }
+        if let shape = features { features = Pipeline.pooledShape(shape) }
         var headDerived: [(String, JSONValue)] = []
         if let headModule {
             let names = headModule.descriptor.configSchema.propertyNames

@@ -47,7 +47,7 @@ final class BadManifestTests: XCTestCase {
               losses: [{module: cross-entropy}]
             """, [],
          ["m.yaml:7:7: model.relations[0].learning_rate_multipler: unknown key (did you mean learning_rate_multiplier?)",
-          "m.yaml:6:18: model.relations[0].placement: expected one of features, found \"feature\" (did you mean features?)"]),
+          "m.yaml:6:18: model.relations[0].placement: expected one of features, dense, found \"feature\" (did you mean features?)"]),
         ("negative multiplier", """
             zoo: 1
             model:

@@ -97,4 +97,46 @@ final class PluginPipelineTrainingTests: XCTestCase {
             }
         }
     }
+
+    func testDenseBatchFormerV2ThenV1DoublesTheBatchOnce() throws {
+        let scratch = try ScratchFolder()
+        let pipeline = try self.pipeline("""
+            model:
+              backbone: {module: vit, config: {dim: 16, depth: 1, heads: 2, patch_size: 8, output: tokens}}
+              relations:
+                - {module: batchformer-v2, config: {heads: 2, dropout: 0}, placement: dense}
+                - {module: batchformer-v1, config: {heads: 2, dropout: 0}}
+              head: {module: linear}
+              losses: [{module: cross-entropy}]
+            """, data: "data: {format: synthetic, input_shape: [3, 32, 32], num_classes: 3}", in: scratch)
+        XCTAssertEqual(try pipeline.shapes(batch: 4, training: true).map(\.1), [[4, 17, 16], [8, 17, 16], [8, 16], [8, 3]])
+        XCTAssertEqual(try pipeline.shapes(batch: 4, training: false).map(\.1), [[4, 17, 16], [4, 3]])
+        var generator = RandomGenerator(seed: 5)
+        let x = Tensor.normal([4, 3, 32, 32], generator: &generator)
+        let training = try pipeline.forward(x, labels: [0, 1, 2, 0], training: true)
+        XCTAssertEqual(training.logits.shape, [8, 3])
+        XCTAssertEqual(training.labels, [0, 1, 2, 0, 0, 1, 2, 0], "the labels double once")
+        // The first stream passes both relations untouched (V1 transforms only the second), so its
+        // logits are the evaluation logits, where both relations are skipped.
+        let evaluation = try pipeline.forward(x, training: false)
+        assertClose(training.logits.sliced(alongAxis: 0, 0..<4), evaluation.logits, tolerance: 1e-6, "first stream")
+        XCTAssertEqual(Pipeline.pooled(Tensor(shape: [1, 2, 2], scalars: [1, 2, 3, 6])).scalars, [2, 4], "tokens are pooled by their mean")
+        try XCTUnwrap(training.loss).backward()
+    }
+
+    func testADenseRelationAfterAFeaturesRelationIsRefused() throws {
+        let scratch = try ScratchFolder()
+        XCTAssertThrowsError(try pipeline("""
+            model:
+              backbone: {module: vit, config: {dim: 16, depth: 1, heads: 2, patch_size: 8, output: tokens}}
+              relations:
+                - {module: batchformer-v1, config: {heads: 2}}
+                - {module: batchformer-v2, config: {heads: 2}, placement: dense}
+              head: {module: linear}
+              losses: [{module: cross-entropy}]
+            """, data: "data: {format: synthetic, input_shape: [3, 32, 32], num_classes: 3}", in: scratch)) { error in
+            XCTAssertTrue("\(error)".contains("model.relations[1].placement: dense relations run on the backbone's output, before every features relation"),
+                          "\(error)")
+        }
+    }
 }
