@@ -145,7 +145,7 @@ private struct ModuleCheck {
             let expected = zip(analytic, direction).reduce(0) { $0 + Double($1.0) * $1.1 }
             let error = [1e-1, 1e-2, 1e-3].map { step -> Double in
                 func shifted(_ sign: Double) -> Double {
-                    _ = tensor.withMutableScalars { values in
+                    tensor.withMutableScalars { values in
                         for index in values.indices { values[index] = Float(Double(original[index]) + sign * step * direction[index]) }
                     }
                     return objective()
@@ -153,7 +153,7 @@ private struct ModuleCheck {
                 let numeric = (shifted(1) - shifted(-1)) / (2 * step)
                 return Swift.abs(numeric - expected) / Swift.max(1e-3, scale, Swift.abs(expected), Swift.abs(numeric))
             }.min()!
-            _ = tensor.withMutableScalars { values in for index in values.indices { values[index] = original[index] } }
+            tensor.withMutableScalars { values in for index in values.indices { values[index] = original[index] } }
             worst = Swift.max(worst, error)
         }
         return worst

@@ -13,6 +13,9 @@ struct EvalCommand: ParsableCommand {
             else), runs the test data in evaluation mode and prints overall, many-, medium- and few-shot accuracy. \
             With --out, writes evaluation.json and confusion.csv there. Exit codes: 0 done, 1 the run failed, \
             2 a usage, manifest, data-path or checkpoint error.
+
+            Example:
+              zoo eval Examples/recipes/fashion-mnist-lt-batchformer.yaml --checkpoint runs/…/checkpoint.safetensors --plugin-path .build/release
             """)
 
     @Argument(help: "The manifest (YAML or JSON).")

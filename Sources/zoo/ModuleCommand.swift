@@ -26,6 +26,9 @@ struct ModuleCommand: ParsableCommand {
                 loss, input.logits and the integer input.labels), and optionally input.upstream, the gradient of the \
                 objective with respect to the output (needs --train). Written: output.y (output.loss for a loss), \
                 with input.upstream grad.input.<name> and grad.param.<key>, and in training after.buffer.<key>.
+
+                Example:
+                  zoo module run batchformer-v1 --plugin .build/release/libZooRelations.so --config '{"dim": 64, "dropout": 0}' --tensors batchformer_v1.safetensors --out out.safetensors --train
                 """)
 
         @Argument(help: "The module's name.") var module: String

@@ -10,7 +10,8 @@ struct PluginCommand: ParsableCommand {
 
     /// `zoo plugin list LIB`: the modules a library offers.
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the modules of a plug-in library.")
+        static let configuration = CommandConfiguration(abstract: "List the modules of a plug-in library.",
+            discussion: "Example: zoo plugin list .build/release/libZooRelations.so")
 
         @Argument(help: "The plug-in's shared library.")
         var library: String
@@ -34,6 +35,9 @@ struct PluginCommand: ParsableCommand {
                 accepts (or --input-shape), run forward and backward on random input, compare backward with \
                 finite differences, and check that a bad configuration and a wrong input shape are refused \
                 with a message. Exits non-zero when any check fails.
+
+                Example:
+                  zoo plugin check .build/release/libZooExampleScaledHead.so --config 'scaled-head={"in_features": 64, "out_features": 10}'
                 """)
 
         @Argument(help: "The plug-in's shared library.")

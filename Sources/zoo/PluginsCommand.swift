@@ -11,7 +11,8 @@ struct PluginsCommand: ParsableCommand {
         subcommands: [List.self, Inspect.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every plug-in found in the search path, with its modules.")
+        static let configuration = CommandConfiguration(abstract: "List every plug-in found in the search path, with its modules.",
+            discussion: "Example: zoo plugins list --plugin-path .build/release --json")
         @OptionGroup var pluginPath: PluginPathOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -46,7 +47,8 @@ struct PluginsCommand: ParsableCommand {
     }
 
     struct Inspect: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a plug-in: its modules, their kinds, schemas and documentation.")
+        static let configuration = CommandConfiguration(abstract: "Show a plug-in: its modules, their kinds, schemas and documentation.",
+            discussion: "Example: zoo plugins inspect zoo-relations --plugin-path .build/release")
         @Argument(help: "A library path, or a plug-in name looked up in the search path.") var library: String
         @OptionGroup var pluginPath: PluginPathOptions
         @Flag(help: "Print JSON.") var json = false
@@ -157,7 +159,8 @@ func describe(_ module: ModuleDescriptor) -> String {
 /// `zoo describe MODULE`: one module of the search path.
 struct DescribeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "describe", abstract: "Describe a module (by name, or plugin/module) of the plug-ins in the search path.")
+        commandName: "describe", abstract: "Describe a module (by name, or plugin/module) of the plug-ins in the search path.",
+        discussion: "Example: zoo describe batchformer-v1 --plugin-path .build/release")
     @Argument(help: "The module's name.") var module: String
     @Option(name: .customLong("plugin"), help: ArgumentHelp("Look only in this library.", valueName: "lib")) var plugin: String?
     @OptionGroup var pluginPath: PluginPathOptions

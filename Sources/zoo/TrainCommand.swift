@@ -48,6 +48,9 @@ struct TrainCommand: ParsableCommand {
             folder (output.folder/<name>-<timestamp>, or --out): resolved.yaml, metrics.jsonl, metrics.csv, \
             evaluation.json, confusion.csv and checkpoint.safetensors. Exit codes: 0 done, 1 the run failed \
             (e.g. the loss stopped being finite), 2 a usage, manifest or data-path error.
+
+            Example:
+              zoo train Examples/recipes/fashion-mnist-lt-batchformer.yaml --plugin-path .build/release --set training.epochs=5 --set model.losses.0.module=cross-entropy
             """)
 
     @Argument(help: "The manifest (YAML or JSON).")

@@ -11,6 +11,9 @@ struct ValidateCommand: ParsableCommand {
             Loads the manifest (includes expanded, --set overrides applied), loads its plug-ins, validates every \
             module configuration against the module's schema and checks shapes between stages. Prints every \
             problem as FILE:LINE:COLUMN: KEY.PATH: MESSAGE and exits 2, or exits 0.
+
+            Example:
+              zoo validate Examples/recipes/cifar100-lt-resnet32-batchformer.yaml --plugin-path .build/release --set model.relations.0.config.dropout=0.3
             """)
 
     @Argument(help: "The manifest (YAML or JSON).")
