@@ -28,7 +28,7 @@ final class BatchLoaderTests: XCTestCase {
         let loader = BatchLoader(dataset: dataset, configuration: LoaderConfiguration(batchSize: 5, dropLast: false), epoch: 0)
         XCTAssertEqual(loader.batches.map(\.count), [5, 5, 5, 5, 3])
         XCTAssertEqual(Set(loader.batches.flatMap { $0 }), Set(0..<23), "uniform sampling visits every sample once")
-        var iterator = loader.makeIterator()
+        let iterator = loader.makeIterator()
         XCTAssertNotNil(iterator.next())   // an abandoned iterator must not hang or leak its thread's work
     }
 }
