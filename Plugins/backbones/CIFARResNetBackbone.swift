@@ -34,7 +34,8 @@ final class CIFARResNetBackbone: Backbone {
          "additionalProperties": false}
         """
 
-    let network: CIFARResNetFeatures
+    /// ZooNN's CIFAR ResNet without its classifier: the same layers, names and initialisation.
+    let network: CIFARResNet
     var module: Module { network }
 
     init(configuration: Configuration, host: PluginHost) throws {
@@ -43,8 +44,8 @@ final class CIFARResNetBackbone: Backbone {
             throw PluginError.invalidConfiguration(
                 "resnet-cifar: depth must be 6n+2 (8, 20, 32, 44, 56, 110, ...), got \(depth)")
         }
-        network = CIFARResNetFeatures(blocksPerStage: (depth - 2) / 6, inputChannels: configuration.in_channels,
-                                      random: RandomSource(seed: host.seed))
+        network = CIFARResNet(blocksPerStage: (depth - 2) / 6, classes: nil, inputChannels: configuration.in_channels,
+                              random: RandomSource(seed: host.seed))
         try Pretrained.load(configuration.pretrained, strict: configuration.pretrained_strict, into: network, name: Self.name)
     }
 
@@ -55,44 +56,5 @@ final class CIFARResNetBackbone: Backbone {
 
     func forward(_ input: Tensor) throws -> Tensor {
         network(input)
-    }
-}
-
-/// ZooNN's `CIFARResNet` without classifier and with any number of input channels: the same
-/// layers, names, initialisation and random draws (for 3 channels the same values from the same seed).
-final class CIFARResNetFeatures: Layer {
-    let conv1: Conv2d
-    let bn1: BatchNorm
-    let stages: [Sequential]
-    let inputChannels: Int
-    let featureDimension: Int
-
-    init(blocksPerStage: Int, inputChannels: Int, widths: [Int] = [16, 32, 64], random: RandomSource) {
-        self.inputChannels = inputChannels
-        featureDimension = widths[widths.count - 1]
-        conv1 = Conv2d(inputChannels, widths[0], kernelSize: 3, padding: 1, bias: false, random: random)
-        bn1 = BatchNorm(widths[0])
-        var inputWidth = widths[0]
-        stages = widths.enumerated().map { index, width in
-            let blocks = (0..<blocksPerStage).map { block -> Layer in
-                let stride = index > 0 && block == 0 ? 2 : 1
-                defer { inputWidth = width }
-                return BasicBlock(inputWidth, width, stride: stride, random: random)
-            }
-            return Sequential(blocks)
-        }
-        super.init()
-        for (_, parameter) in namedParameters() where parameter.rank == 4 {
-            parameter.assign(Initializer.kaimingNormal(parameter.shape, random: random))
-        }
-    }
-
-    override var namedChildren: [(String, Module)] {
-        [("conv1", conv1), ("bn1", bn1)] + stages.enumerated().map { ("layer\($0.offset + 1)", $0.element) }
-    }
-
-    /// Pooled features `[N, 64]`.
-    override func forward(_ input: Tensor) -> Tensor {
-        globalAveragePool(stages.reduce(bn1(conv1(input)).relu()) { $1($0) })
     }
 }

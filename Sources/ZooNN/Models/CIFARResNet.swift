@@ -11,10 +11,15 @@ public final class CIFARResNet: Layer {
     public let bn1: BatchNorm
     public let stages: [Sequential]
     public let fc: Linear?
+    public let inputChannels: Int
 
-    /// - Parameter classes: the classifier's outputs, or nil for a backbone without one.
-    public init(blocksPerStage: Int, classes: Int?, widths: [Int] = [16, 32, 64], random: RandomSource) {
-        conv1 = Conv2d(3, widths[0], kernelSize: 3, padding: 1, bias: false, random: random)
+    /// - Parameters:
+    ///   - classes: the classifier's outputs, or nil for a backbone without one.
+    ///   - inputChannels: 3 for CIFAR; any other count changes only the stem's weight.
+    public init(blocksPerStage: Int, classes: Int?, widths: [Int] = [16, 32, 64], inputChannels: Int = 3,
+                random: RandomSource) {
+        self.inputChannels = inputChannels
+        conv1 = Conv2d(inputChannels, widths[0], kernelSize: 3, padding: 1, bias: false, random: random)
         bn1 = BatchNorm(widths[0])
         var inputWidth = widths[0]
         stages = widths.enumerated().map { index, width in
