@@ -3,26 +3,16 @@ import XCTest
 import ZooManifest
 import ZooPipeline
 import ZooPluginHost
+import ZooTestSupport
 
 /// Where the built plug-in libraries and the `zoo` executable sit: beside the test bundle.
 enum Built {
-    static var folder: URL {
-        let bundle = Bundle.main.bundleURL
-        return bundle.hasDirectoryPath ? bundle : bundle.deletingLastPathComponent()
-    }
-
-    static func file(_ name: String) -> URL? {
-        [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent(name) }
-            .first { FileManager.default.fileExists(atPath: $0.path) }
-    }
+    static func file(_ name: String) -> URL? { BuiltProducts.file(name) }
 
     /// The folder holding `lib<name>.so`, or a skip.
     static func pluginFolder(_ names: String...) throws -> URL {
         var folder: URL?
-        for name in names {
-            guard let file = file("lib\(name).so") else { throw XCTSkip("lib\(name).so not found beside the tests") }
-            folder = file.deletingLastPathComponent()
-        }
+        for name in names { folder = try BuiltProducts.library(name).deletingLastPathComponent() }
         return folder!
     }
 
@@ -59,18 +49,5 @@ final class Scratch {
 
 /// Runs the built `zoo` executable as a user would.
 func runZoo(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
-    guard let zoo = Built.file("zoo"), FileManager.default.isExecutableFile(atPath: zoo.path) else {
-        throw XCTSkip("the zoo executable was not found beside the tests")
-    }
-    let process = Process()
-    process.executableURL = zoo
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, output)
+    try BuiltProducts.runZoo(arguments, environment: environment)
 }

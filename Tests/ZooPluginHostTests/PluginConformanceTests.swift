@@ -2,18 +2,14 @@ import Foundation
 import XCTest
 import ZooPluginHost
 import ZooTensor
+import ZooTestSupport
 
 /// The conformance check (`zoo plugin check`) on the example plug-ins, which pass, and on a test
 /// plug-in whose backward is wrong, which fails where it should.
 final class PluginConformanceTests: XCTestCase {
     /// An example library the package builds beside the tests.
     static func exampleLibrary(_ name: String) throws -> PluginLibrary {
-        let folder = Bundle.main.bundleURL.hasDirectoryPath ? Bundle.main.bundleURL : Bundle.main.bundleURL.deletingLastPathComponent()
-        let candidates = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("lib\(name).so") }
-        guard let file = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-            throw XCTSkip("lib\(name).so not found beside the tests (looked in \(candidates.map(\.path)))")
-        }
-        return try PluginLibrary.load(file: file)
+        try PluginLibrary.load(file: BuiltProducts.library(name))
     }
 
     func assertAllPass(_ checks: [PluginConformance.Check], file: StaticString = #filePath, line: UInt = #line) {
@@ -58,23 +54,8 @@ final class PluginConformanceTests: XCTestCase {
 }
 
 extension PluginConformanceTests {
-    /// Runs the `zoo` executable built beside the tests.
     func runZoo(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let folder = Bundle.main.bundleURL.hasDirectoryPath ? Bundle.main.bundleURL : Bundle.main.bundleURL.deletingLastPathComponent()
-        guard let zoo = [folder, folder.deletingLastPathComponent()].map({ $0.appendingPathComponent("zoo") })
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("the zoo executable was not found beside the tests")
-        }
-        let process = Process()
-        process.executableURL = zoo
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try BuiltProducts.runZoo(arguments)
     }
 
     func testZooPluginCheckPrintsEachCheckAndExitsByTheResult() throws {

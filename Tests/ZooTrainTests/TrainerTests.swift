@@ -5,25 +5,15 @@ import ZooManifest
 import ZooPipeline
 import ZooPluginHost
 import ZooTensor
+import ZooTestSupport
 @testable import ZooTrain
 
-/// Where the built plug-ins and the `zoo` executable sit: beside the test bundle.
-enum BuiltProducts {
-    static var folder: URL {
-        let bundle = Bundle.main.bundleURL
-        return bundle.hasDirectoryPath ? bundle : bundle.deletingLastPathComponent()
-    }
-
-    static func file(_ name: String) -> URL? {
-        [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent(name) }
-            .first { FileManager.default.fileExists(atPath: $0.path) }
-    }
-
+extension BuiltProducts {
     /// The folder of the built-in plug-ins, or a skip while they are not built or do not load.
     static func pluginFolder() throws -> URL {
         var folder: URL?
         for name in ["ZooBackbones", "ZooHeads", "ZooLosses", "ZooRelations"] {
-            guard let file = file("lib\(name).so") else { throw XCTSkip("lib\(name).so not found beside the tests") }
+            let file = try library(name)
             do {
                 _ = try PluginLibrary.load(file: file)
             } catch {
@@ -34,24 +24,11 @@ enum BuiltProducts {
         return folder!
     }
 
-    /// Runs the built `zoo` as a user would; standard output and error together.
+    /// Runs the built `zoo` without a `ZOO_PLUGIN_PATH` from the environment.
     static func runZoo(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        guard let zoo = file("zoo"), FileManager.default.isExecutableFile(atPath: zoo.path) else {
-            throw XCTSkip("the zoo executable was not found beside the tests")
-        }
-        let process = Process()
-        process.executableURL = zoo
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["ZOO_PLUGIN_PATH"] = nil
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        return try runZoo(arguments, environment: environment)
     }
 }
 
