@@ -11,11 +11,9 @@ import ZooTestSupport
 final class ModuleInstanceTests: XCTestCase {
     /// The function table of `scaled-head`, from the library the build put beside the tests.
     func scaledHeadFunctions() throws -> UnsafePointer<zoo_module_functions> {
-        let folder = Bundle.main.bundleURL.hasDirectoryPath ? Bundle.main.bundleURL : Bundle.main.bundleURL.deletingLastPathComponent()
-        let candidates = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("libZooExampleScaledHead.so") }
-        guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) })?.path,
-              let library = dlopen(path, RTLD_NOW | RTLD_LOCAL), let entry = dlsym(library, ZOO_PLUGIN_ENTRY_SYMBOL) else {
-            throw XCTSkip("libZooExampleScaledHead.so not found beside the tests (looked in \(candidates.map(\.path)))")
+        let path = try BuiltProducts.library("ZooExampleScaledHead").path
+        guard let library = dlopen(path, RTLD_NOW | RTLD_LOCAL), let entry = dlsym(library, ZOO_PLUGIN_ENTRY_SYMBOL) else {
+            throw XCTSkip("\(path) does not open: \(String(cString: dlerror()))")
         }
         let function = unsafeBitCast(entry, to: zoo_plugin_entry_fn.self)
         let info = try XCTUnwrap(PluginCallError.withErrorSlot(returning: { function(HostServices.api, $0) }).result)

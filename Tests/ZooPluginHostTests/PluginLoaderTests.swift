@@ -1,6 +1,7 @@
 import CZooPlugin
 import Foundation
 import XCTest
+import ZooTestSupport
 import ZooPluginHost
 
 /// Loading the C test plug-in, and every refusal with its exact message.
@@ -322,11 +323,7 @@ final class PluginLoaderTests: XCTestCase {
 /// ZooPluginKit, `libZooExampleScaledHead.so` from C) load through the same checks.
 final class ExamplePluginLoadingTests: XCTestCase {
     func exampleLibrary(_ fileName: String) throws -> URL {
-        let folder = Bundle.main.bundleURL.hasDirectoryPath ? Bundle.main.bundleURL : Bundle.main.bundleURL.deletingLastPathComponent()
-        let candidates = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent(fileName) }
-        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-            throw XCTSkip("\(fileName) not found beside the tests (looked in \(candidates.map(\.path)))")
-        }
+        guard let found = BuiltProducts.file(fileName) else { throw XCTSkip("\(fileName) not found beside the tests") }
         return found
     }
 

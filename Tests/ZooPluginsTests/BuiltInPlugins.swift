@@ -1,5 +1,6 @@
 import Foundation
 import ZooPluginHost
+import ZooTestSupport
 
 /// The built-in plug-in libraries (`Plugins/*`), loaded the way the host loads any plug-in: from
 /// the shared library SwiftPM builds beside the test executable.
@@ -14,20 +15,11 @@ enum BuiltInPlugins {
         var description: String
     }
 
-    /// The folders searched for `lib<product>.so`: the test bundle's folder and its parent (the
-    /// build products folder, where SwiftPM puts the dynamic libraries).
-    static var searchFolders: [URL] {
-        let bundle = Bundle.main.bundleURL
-        let folder = bundle.hasDirectoryPath ? bundle : bundle.deletingLastPathComponent()
-        return [folder, folder.deletingLastPathComponent()]
-    }
-
     /// The file of a dynamic library product (`ZooRelations` → `libZooRelations.so` beside the tests).
     static func file(_ product: String) throws -> URL {
-        let candidates = searchFolders.map { $0.appendingPathComponent("lib\(product).so") }
-        guard let file = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-            throw Failure(description: "lib\(product).so not found beside the tests (looked in "
-                          + candidates.map(\.path).joined(separator: ", ") + "); build it with `swift build --build-tests`")
+        guard let file = BuiltProducts.file("lib\(product).so") else {
+            throw Failure(description: "lib\(product).so not found beside the tests in \(BuiltProducts.folder.path); "
+                          + "build it with `swift build --build-tests`")
         }
         return file
     }
