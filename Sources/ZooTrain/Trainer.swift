@@ -60,6 +60,14 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
     public var testMedium: Double?
     public var testFew: Double?
 
+    public init(epoch: Int, step: Int, loss: Double, trainAccuracy: Double, learningRate: Double, samplesPerSecond: Double,
+                seconds: Double, testTop1: Double? = nil, testTop5: Double? = nil, testMany: Double? = nil,
+                testMedium: Double? = nil, testFew: Double? = nil) {
+        (self.epoch, self.step, self.loss, self.trainAccuracy) = (epoch, step, loss, trainAccuracy)
+        (self.learningRate, self.samplesPerSecond, self.seconds) = (learningRate, samplesPerSecond, seconds)
+        (self.testTop1, self.testTop5, self.testMany, self.testMedium, self.testFew) = (testTop1, testTop5, testMany, testMedium, testFew)
+    }
+
     enum CodingKeys: String, CodingKey {
         case epoch, step, loss, seconds
         case trainAccuracy = "train_accuracy", learningRate = "learning_rate", samplesPerSecond = "samples_per_second"
@@ -181,6 +189,8 @@ public final class Trainer {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(report).write(to: folder.appendingPathComponent("evaluation.json"), options: .atomic)
         try report.confusionCSV.write(to: folder.appendingPathComponent("confusion.csv"), atomically: true, encoding: .utf8)
+        try Plots.perClassAccuracy(report).write(to: folder.appendingPathComponent("per-class-accuracy.svg"),
+                                                 atomically: true, encoding: .utf8)
     }
 
     /// Runs the training.
@@ -224,6 +234,7 @@ public final class Trainer {
         var step = 0
         var lastFiniteLoss: Double?
         var epochLosses: [Double] = []
+        var history: [EpochMetrics] = []
         var finalReport: EvaluationReport?
         let runStart = Date()
         var trainingSeconds = 0.0
@@ -309,6 +320,9 @@ public final class Trainer {
             csvHandle.seekToEndOfFile()
             csvHandle.write(Data((metrics.csvLine + "\n").utf8))
             try csvHandle.close()
+            history.append(metrics)
+            try Plots.trainingCurves(history).write(to: folder.appendingPathComponent("training-curves.svg"),
+                                                    atomically: true, encoding: .utf8)
 
             let checkpointEvery = manifest.output.checkpointEvery
             if last || (checkpointEvery > 0 && (epoch + 1) % checkpointEvery == 0) {

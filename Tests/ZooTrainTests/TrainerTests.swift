@@ -126,6 +126,9 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(report.samples, 60)
         XCTAssertEqual(report.trainingCounts, [60, 40, 30])
         XCTAssertEqual(try String(contentsOf: run.appendingPathComponent("confusion.csv"), encoding: .utf8), report.confusionCSV)
+        XCTAssertEqual(try String(contentsOf: run.appendingPathComponent("per-class-accuracy.svg"), encoding: .utf8),
+                       Plots.perClassAccuracy(report))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent("training-curves.svg").path))
 
         // The resolved manifest reads back.
         let resolved = try ManifestLoader.load(file: run.appendingPathComponent("resolved.yaml")).manifest
