@@ -139,4 +139,31 @@ final class PluginPipelineTrainingTests: XCTestCase {
                           "\(error)")
         }
     }
+
+    func testEvaluationLogitsAreTheSameWithAndWithoutTheBatchFormerModule() throws {
+        func build(_ relations: String) throws -> Pipeline {
+            try pipeline("""
+                model:
+                  backbone: {module: mlp, config: {in_dim: 12, hidden: [16, 16]}}
+                  relations: \(relations)
+                  head: {module: linear}
+                  losses: [{module: cross-entropy}]
+                """, data: "data: {format: synthetic, input_shape: [12], num_classes: 3}", in: try ScratchFolder())
+        }
+        let with = try build("[{module: batchformer-v1, config: {heads: 2}}]"), without = try build("[]")
+        // Train the pipeline with BatchFormer a little, then give the other its backbone and head.
+        let sgd = optimizer(with, learningRate: 0.05)
+        var generator = RandomGenerator(seed: 8)
+        for _ in 0..<3 {
+            sgd.zeroGradients()
+            try XCTUnwrap(try with.forward(Tensor.normal([6, 12], generator: &generator), labels: [0, 1, 2, 0, 1, 2],
+                                           training: true).loss).backward()
+            sgd.step()
+        }
+        let trained = Dictionary(uniqueKeysWithValues: with.namedState)
+        for (name, tensor) in without.namedState { tensor.assign(try XCTUnwrap(trained[name], name)) }
+        let x = Tensor.normal([5, 12], generator: &generator)
+        XCTAssertEqual(try with.forward(x, training: false).logits.scalars, try without.forward(x, training: false).logits.scalars,
+                       "evaluation does not run the training-only module")
+    }
 }
