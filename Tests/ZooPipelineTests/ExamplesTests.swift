@@ -40,4 +40,30 @@ final class ExamplesTests: XCTestCase {
         let needs = try runZoo(["describe", "batchformer-v1", "--plugin-path", folder.path, "--json"], environment: [:])
         XCTAssertTrue(needs.output.contains(#""parameters" : "needs dim""#) || needs.output.contains(#""parameters": "needs dim""#), needs.output)
     }
+
+    /// Every example manifest trains for one epoch when its data is on this machine (synthetic data,
+    /// or Fashion-MNIST from Debian's dataset-fashion-mnist), so that examples never rot; the others
+    /// are validated.
+    func testEveryExampleManifestRunsOneEpochOrValidates() throws {
+        let folder = try Built.builtInFolder()
+        _ = try Built.pluginFolder("ZooExampleScaledHead", "ZooExampleFocalLoss")
+        let manifests = ["recipes/mlp-batchformer-synthetic.yaml", "recipes/fashion-mnist-lt-batchformer.yaml",
+                         "recipes/cifar100-lt-resnet32-batchformer.yaml",
+                         "plugins/focal-loss/manifest.yaml", "plugins/scaled-head-c/manifest.yaml"]
+        let fashionMNIST = FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist")
+        for name in manifests {
+            let manifest = Self.examples.appendingPathComponent(name).path
+            let runnable = !name.contains("cifar100") && (fashionMNIST || !name.contains("fashion"))
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-example-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: out) }
+            let arguments = runnable
+                ? ["train", manifest, "--plugin-path", folder.path, "--set", "training.epochs=1", "--out", out.path]
+                : ["validate", manifest, "--plugin-path", folder.path]
+            let result = try runZoo(arguments, environment: [:])
+            XCTAssertEqual(result.status, 0, "\(name): \(result.output)")
+            if runnable {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.safetensors").path), name)
+            }
+        }
+    }
 }
