@@ -67,7 +67,7 @@ if arguments.contains("--json") {
                             result.bytesPerStep / 1_048_576, result.systemBytesPerStep / 1_048_576) + fraction.leftPadded(20))
     }
     for load in pluginLoads {
-        print(load.name.padding(toLength: 16, withPad: " ", startingAt: 0)
+        print(load.name.padding(toLength: 18, withPad: " ", startingAt: 0)
               + String(format: " %.2f ms (load, hash, handshake, create one module)", load.milliseconds))
     }
 }
