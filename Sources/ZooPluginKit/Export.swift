@@ -26,6 +26,12 @@ public enum ZooPlugin {
                 into: error)
             return nil
         }
+        if host != nil && services.threadCount > 1 {
+            // This library's copy of ZooTensor computes on the host's threads, not on a pool of its own.
+            Threading.lendThreads { parts, body in
+                services.parallelFor(parts) { range in for part in range { body(part) } }
+            }
+        }
         do {
             return try Registry.shared.info(name: name, version: version, modules: modules, host: services)
         } catch let failure {

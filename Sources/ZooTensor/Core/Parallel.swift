@@ -30,15 +30,30 @@ public enum Threading {
             body(0..<count)
             return
         }
-        pool.run(parts: chunks) { chunk in
+        parallelParts(chunks) { chunk in
             body((count * chunk / chunks)..<(count * (chunk + 1) / chunks))
         }
     }
 
     /// Calls `body(part)` for each of `parts` parts across the worker threads.
     public static func parallelParts(_ parts: Int, _ body: (Int) -> Void) {
-        pool.run(parts: parts, body)
+        if let executor = lentExecutor {
+            executor(parts, body)
+        } else {
+            pool.run(parts: parts, body)
+        }
     }
+
+    /// Runs `body(part)` for every part of `0..<parts` on threads someone else owns, returning when all are done.
+    public typealias Executor = (_ parts: Int, _ body: (Int) -> Void) -> Void
+
+    /// Hands every parallel loop to another pool (a plug-in's copy of ZooTensor uses the host's
+    /// threads, so that one pool serves the whole process). Set once, before the first loop.
+    public static func lendThreads(_ executor: @escaping Executor) {
+        lentExecutor = executor
+    }
+
+    nonisolated(unsafe) private static var lentExecutor: Executor?
 
     static let pool = WorkerPool(width: threadCount)
 }
