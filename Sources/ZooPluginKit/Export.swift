@@ -26,8 +26,9 @@ public enum ZooPlugin {
                 into: error)
             return nil
         }
-        if host != nil && services.threadCount > 1 {
+        if host != nil && services.threadCount > 1 && isInSharedLibrary {
             // This library's copy of ZooTensor computes on the host's threads, not on a pool of its own.
+            // (Linked into the host's own executable, the kit shares the host's ZooTensor: nothing to lend.)
             Threading.lendThreads { parts, body in
                 services.parallelFor(parts) { range in for part in range { body(part) } }
             }
@@ -39,6 +40,22 @@ public enum ZooPlugin {
             return nil
         }
     }
+
+    /// Whether this code was loaded from a shared library (a plug-in) rather than linked into the
+    /// main executable.
+    static let isInSharedLibrary: Bool = {
+        // The file mapped at the marker's address, from /proc/self/maps ("start-end perms offset dev inode path").
+        let address = UInt(bitPattern: unsafeBitCast(exportMarker, to: UnsafeRawPointer.self))
+        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return false }
+        for line in maps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            let bounds = fields.first?.split(separator: "-").compactMap { UInt($0, radix: 16) } ?? []
+            guard fields.count >= 6, bounds.count == 2, bounds[0] <= address, address < bounds[1] else { continue }
+            let file = URL(fileURLWithPath: fields[5...].joined(separator: " ")).resolvingSymlinksInPath().path
+            return file != URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        }
+        return false
+    }()
 
     /// The most module kinds one library can export (each needs its own `create` entry).
     public static var moduleCapacity: Int { createSlots.count }
@@ -192,3 +209,6 @@ final class Registry: @unchecked Sendable {
         }
     }
 }
+
+/// A function whose address tells which loaded object holds the kit.
+private let exportMarker: @convention(c) () -> Void = {}
