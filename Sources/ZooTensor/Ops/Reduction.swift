@@ -118,7 +118,11 @@ extension Tensor {
     /// Repeats this tensor along broadcast axes to `target` (the adjoint of `summed(toShape:)`).
     public func broadcast(to target: [Int]) -> Tensor {
         if shape == target { return self }
-        let result = BroadcastKernel.apply(Tensor.zeros(target), self, op: "broadcast") { _, value in value }
+        precondition(Shapes.broadcast(shape, target, op: "broadcast") == target, "[broadcast] \(shape) does not broadcast to \(target)")
+        // A strided read with stride 0 on the broadcast axes.
+        let result = Tensor.uninitialized(target)
+        Tensor.gatherStrided(from: storage.pointer, shape: target, strides: BroadcastKernel.strides(of: shape, against: target),
+                             into: result.storage.pointer)
         let inputShape = shape
         return Tensor.record(result, op: "broadcast", inputs: [self]) { g, _ in [g.summed(toShape: inputShape)] }
     }
