@@ -36,9 +36,13 @@ public final class AdamW: Optimizer {
             secondMoment = StateBuffer(count: count)
             maxSecondMoment = amsgrad ? StateBuffer(count: count) : nil
         }
+
+        init(firstMoment: StateBuffer, secondMoment: StateBuffer, maxSecondMoment: StateBuffer?) {
+            (self.firstMoment, self.secondMoment, self.maxSecondMoment) = (firstMoment, secondMoment, maxSecondMoment)
+        }
     }
 
-    private var parameters: GroupedParameters<State>
+    var parameters: GroupedParameters<State>
 
     /// The parameter groups, in the order given.
     public var groups: [ParameterGroup] { parameters.groups }
@@ -116,5 +120,39 @@ public final class AdamW: Optimizer {
                     count: parameter.count, factors: factors)
             }
         }
+    }
+}
+
+extension AdamW: StatefulOptimizer {
+    var stateKeys: [String] { ["step", "exp_avg", "exp_avg_sq"] + (amsgrad ? ["max_exp_avg_sq"] : []) }
+
+    /// `step` (a scalar), `exp_avg`, `exp_avg_sq` and, with AMSGrad, `max_exp_avg_sq`.
+    public func state(of parameter: Tensor) -> [String: Tensor] {
+        guard let (group, index) = parameters.position(of: parameter),
+              let state = parameters.states[group][index] else { return [:] }
+        var tensors = ["step": Tensor(Float(state.step)),
+                       "exp_avg": state.firstMoment.tensor(shape: parameter.shape),
+                       "exp_avg_sq": state.secondMoment.tensor(shape: parameter.shape)]
+        tensors["max_exp_avg_sq"] = state.maxSecondMoment?.tensor(shape: parameter.shape)
+        return tensors
+    }
+
+    public func setState(_ tensors: [String: Tensor], of parameter: Tensor) throws(OptimizerStateError) {
+        let (group, index) = try parameters.requirePosition(of: parameter, optimizer: "AdamW")
+        try GroupedParameters<State>.checkKeys(tensors, stateKeys, parameter: parameter, optimizer: "AdamW")
+        guard let step = tensors["step"] else {
+            parameters.states[group][index] = nil
+            return
+        }
+        guard step.count == 1, step.item >= 1, step.item == step.item.rounded(), step.item <= 16_777_216 else {
+            throw OptimizerStateError("[AdamW] step must be one whole number from 1 to 2^24, found \(step.count == 1 ? "\(step.item)" : "shape \(step.shape)")")
+        }
+        func buffer(_ key: String) throws(OptimizerStateError) -> StateBuffer {
+            try StateBuffer.copying(tensors[key]!, key: key, parameter: parameter, optimizer: "AdamW")
+        }
+        let state = State(firstMoment: try buffer("exp_avg"), secondMoment: try buffer("exp_avg_sq"),
+                          maxSecondMoment: amsgrad ? try buffer("max_exp_avg_sq") : nil)
+        state.step = Int(step.item)
+        parameters.states[group][index] = state
     }
 }

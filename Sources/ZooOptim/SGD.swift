@@ -22,7 +22,7 @@ public final class SGD: Optimizer {
     public let weightDecay: Float
     public let nesterov: Bool
 
-    private var parameters: GroupedParameters<StateBuffer>
+    var parameters: GroupedParameters<StateBuffer>
 
     /// The parameter groups, in the order given.
     public var groups: [ParameterGroup] { parameters.groups }
@@ -91,6 +91,23 @@ public final class SGD: Optimizer {
                     }
                 }
             }
+        }
+    }
+}
+
+extension SGD: StatefulOptimizer {
+    /// `momentum_buffer`, once the parameter has been updated with a momentum.
+    public func state(of parameter: Tensor) -> [String: Tensor] {
+        guard let (group, index) = parameters.position(of: parameter),
+              let buffer = parameters.states[group][index] else { return [:] }
+        return ["momentum_buffer": buffer.tensor(shape: parameter.shape)]
+    }
+
+    public func setState(_ state: [String: Tensor], of parameter: Tensor) throws(OptimizerStateError) {
+        let (group, index) = try parameters.requirePosition(of: parameter, optimizer: "SGD")
+        try GroupedParameters<StateBuffer>.checkKeys(state, ["momentum_buffer"], parameter: parameter, optimizer: "SGD")
+        parameters.states[group][index] = try state["momentum_buffer"].map { tensor throws(OptimizerStateError) in
+            try StateBuffer.copying(tensor, key: "momentum_buffer", parameter: parameter, optimizer: "SGD")
         }
     }
 }
