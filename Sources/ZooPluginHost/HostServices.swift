@@ -36,6 +36,8 @@ public enum PluginLogLevel: Int32, Sendable, Comparable, CustomStringConvertible
 ///   of 1, so the ranges are at most `thread_count` contiguous chunks (run inline when called from
 ///   inside a parallel region).
 /// - `seed`: `HostServices.seed`, which the host sets before it loads plug-ins.
+/// - `next_seed`: the next number of the run generator, which setting `seed` restarts and whose
+///   state checkpoints keep (`HostServices.generatorState`).
 public enum HostServices {
     public typealias LogHandler = @Sendable (_ level: PluginLogLevel, _ message: String) -> Void
 
@@ -46,8 +48,31 @@ public enum HostServices {
     /// read the field whenever they like; a change later is seen by later reads).
     public static var seed: UInt64 {
         get { state.withLock { _ in table.pointee.seed } }
-        set { state.withLock { _ in table.pointee.seed = newValue } }
+        set {
+            state.withLock { _ in table.pointee.seed = newValue }
+            generator.withLock { $0 = RandomGenerator(seed: newValue ^ generatorTweak) }
+        }
     }
+
+    /// The next seed of the run generator (what `host->next_seed` returns).
+    public static func nextSeed() -> UInt64 {
+        generator.withLock { $0.next() }
+    }
+
+    /// The run generator's state (four words), to keep in a checkpoint and restore on resume;
+    /// setting a state that `RandomGenerator(stateWords:)` refuses changes nothing and returns false.
+    public static var generatorState: [UInt64] { generator.withLock { $0.stateWords } }
+
+    @discardableResult
+    public static func restoreGenerator(_ words: [UInt64]) -> Bool {
+        guard let restored = RandomGenerator(stateWords: words) else { return false }
+        generator.withLock { $0 = restored }
+        return true
+    }
+
+    /// Set apart from `seed` itself, which plug-ins draw their initial weights from.
+    private static let generatorTweak: UInt64 = 0x6A09_E667_F3BC_C908
+    private static let generator = LockedValue(RandomGenerator(seed: generatorTweak))
 
     /// `host->thread_count`.
     public static var threadCount: Int { Int(table.pointee.thread_count) }
@@ -89,7 +114,8 @@ public enum HostServices {
                 allocate: hostAllocate, release: hostRelease, log: hostLog, set_error: hostSetError,
                 thread_count: Int32(clamping: Threading.threadCount), reserved: 0,
                 parallel_for: hostParallelFor,
-                seed: 0))
+                seed: 0,
+                next_seed: hostNextSeed))
         return table
     }()
 }
@@ -101,6 +127,10 @@ private let hostAllocate: @convention(c) (UnsafeMutableRawPointer?, Int) -> Unsa
     var pointer: UnsafeMutableRawPointer?
     guard posix_memalign(&pointer, hostAllocationAlignment, max(bytes, 1)) == 0 else { return nil }
     return pointer
+}
+
+private let hostNextSeed: @convention(c) (UnsafeMutableRawPointer?) -> UInt64 = { _ in
+    HostServices.nextSeed()
 }
 
 private let hostRelease: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void = { _, pointer in

@@ -60,6 +60,9 @@ final class ModuleInstance {
 
     var name: String { type.name }
 
+    /// Whether the module holds dropout layers (and so draws a seed per training forward).
+    let hasDropout: Bool
+
     init(type: any PluginModule.Type, object: any PluginModule, host: PluginHost) {
         self.type = type
         self.object = object
@@ -68,6 +71,7 @@ final class ModuleInstance {
         let parameters = module.namedParameters().map { ExposedTensor(name: $0.0, tensor: $0.1, isBuffer: false) }
         let buffers = module.namedBuffers().map { ExposedTensor(name: $0.0, tensor: $0.1, isBuffer: true) }
         exposed = parameters + buffers
+        hasDropout = !module.dropoutLayers.isEmpty
         for entry in parameters { entry.tensor.requiresGrad = true }
     }
 
@@ -139,6 +143,8 @@ final class ModuleInstance {
         }
 
         if module.isTraining != training { module.setTraining(training) }
+        // Dropout masks come from the host's run generator, which checkpoints keep (zoo_plugin.h, RANDOMNESS).
+        if training, hasDropout, let seed = host.nextSeed() { module.reseedDropout(seed) }
         let results = try GradientMode.$isEnabled.withValue(training) {
             try object.forward(tensors, labels: labels, training: training)
         }

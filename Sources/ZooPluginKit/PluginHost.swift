@@ -42,6 +42,13 @@ public struct PluginHost: @unchecked Sendable {
         return api.pointee.seed
     }
 
+    /// The next seed of the host's run generator (`host->next_seed`, ABI 1.2), or nil from an
+    /// older host. The kit draws one before each training forward of a module with dropout.
+    public func nextSeed() -> UInt64? {
+        guard let api, has(\zoo_host_api.next_seed), let next = api.pointee.next_seed else { return nil }
+        return next(api.pointee.context)
+    }
+
     /// Writes a line to the host's log.
     public func log(_ level: LogLevel, _ message: String) {
         guard let api, has(\zoo_host_api.log), let log = api.pointee.log else { return }

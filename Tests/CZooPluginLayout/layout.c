@@ -25,7 +25,8 @@ FROZEN(zoo_host_api, set_error, 40);
 FROZEN(zoo_host_api, thread_count, 48);
 FROZEN(zoo_host_api, parallel_for, 56);
 FROZEN(zoo_host_api, seed, 64);
-SIZE(zoo_host_api, 72);
+FROZEN(zoo_host_api, next_seed, 72);
+SIZE(zoo_host_api, 80);
 
 FROZEN(zoo_named_tensor, name, 0);
 FROZEN(zoo_named_tensor, tensor, 8);

@@ -34,6 +34,26 @@ final class HostServicesTests: XCTestCase {
         XCTAssertEqual(HostServices.api, HostServices.api, "one table for the process")
     }
 
+    /// `next_seed` draws from the run generator: setting the seed restarts it, and a saved state
+    /// continues the same sequence.
+    func testNextSeedFollowsTheRunGeneratorAndItsSavedState() {
+        HostServices.seed = 7
+        let draw = { self.api.next_seed!(self.api.context) }
+        let first = (0..<3).map { _ in draw() }
+        HostServices.seed = 7
+        XCTAssertEqual((0..<3).map { _ in draw() }, first)
+        XCTAssertEqual(Set(first).count, 3)
+        let saved = HostServices.generatorState
+        let next = (0..<4).map { _ in HostServices.nextSeed() }
+        XCTAssertTrue(HostServices.restoreGenerator(saved))
+        XCTAssertEqual((0..<4).map { _ in draw() }, next)
+        HostServices.seed = 8
+        XCTAssertNotEqual(draw(), first[0])
+        XCTAssertFalse(HostServices.restoreGenerator([0, 0, 0, 0]), "xoshiro's all-zero state is refused")
+        XCTAssertFalse(HostServices.restoreGenerator([1, 2, 3]))
+        HostServices.seed = 0
+    }
+
     func testAllocatesAlignedMemory() {
         for bytes in [0, 1, 63, 64, 1000, 1 << 20] {
             let pointer = api.allocate!(api.context, bytes)

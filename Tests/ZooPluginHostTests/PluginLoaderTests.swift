@@ -33,7 +33,7 @@ final class PluginLoaderTests: XCTestCase {
         XCTAssertEqual(library.path, file.path)
         XCTAssertEqual(library.name, "test-double")
         XCTAssertEqual(library.version, "1.0.0")
-        XCTAssertEqual([library.abiMajor, library.abiMinor], [1, 1])
+        XCTAssertEqual([library.abiMajor, library.abiMinor], [1, Int(ZOO_ABI_MINOR)])
         XCTAssertFalse(library.isSwift)
         XCTAssertEqual(library.sha256, SHA256.hex(try SHA256.hash(file: file.path)))
         XCTAssertEqual(library.modules.count, 1)
@@ -45,7 +45,7 @@ final class PluginLoaderTests: XCTestCase {
         XCTAssertEqual(module.threading, .reentrant)
         XCTAssertEqual(module.batchEffect, .unchanged)
         XCTAssertFalse(module.trainingOnly)
-        XCTAssertEqual(module.abiMinor, 1)
+        XCTAssertEqual(module.abiMinor, Int(ZOO_ABI_MINOR))
         XCTAssertEqual(module.structSize, MemoryLayout<zoo_module_descriptor>.size)
         XCTAssertEqual(module.configSchema.propertyNames, ["factor"])
         XCTAssertEqual(try module.validatedConfigJSON([:]), #"{"factor":2.0}"#)
@@ -149,7 +149,7 @@ final class PluginLoaderTests: XCTestCase {
         XCTAssertEqual(error?.step, .handshake)
         XCTAssertEqual(error?.path, file.path)
         XCTAssertEqual(error?.description,
-                       "plug-in \(file.path) was built for plug-in ABI 2.1; this host speaks 1.1 (a different major version cannot load: rebuild the plug-in against this host's zoo_plugin.h)")
+                       "plug-in \(file.path) was built for plug-in ABI 2.2; this host speaks 1.2 (a different major version cannot load: rebuild the plug-in against this host's zoo_plugin.h)")
     }
 
     func testRefusesANewerMinorVersion() throws {
@@ -157,7 +157,7 @@ final class PluginLoaderTests: XCTestCase {
         let error = loadError { _ = try PluginLibrary.load(file: file) }
         XCTAssertEqual(error?.code, .versionMismatch)
         XCTAssertEqual(error?.description,
-                       "plug-in \(file.path) requires plug-in ABI 1.3; this host speaks 1.1 (update Zoo, or rebuild the plug-in against ABI 1.1)")
+                       "plug-in \(file.path) requires plug-in ABI 1.3; this host speaks 1.2 (update Zoo, or rebuild the plug-in against ABI 1.2)")
     }
 
     func testRefusesALibraryWithoutTheEntrySymbol() throws {
@@ -174,7 +174,7 @@ final class PluginLoaderTests: XCTestCase {
         let error = loadError { _ = try PluginLibrary.load(file: file) }
         XCTAssertEqual(error?.code, .versionMismatch)
         XCTAssertEqual(error?.description,
-                       "plug-in \(file.path) exports zoo_plugin_entry_v2, the entry point of plug-in ABI 2; this host speaks 1.1 and looks for zoo_plugin_entry_v1 (rebuild the plug-in against this host's zoo_plugin.h)")
+                       "plug-in \(file.path) exports zoo_plugin_entry_v2, the entry point of plug-in ABI 2; this host speaks 1.2 and looks for zoo_plugin_entry_v1 (rebuild the plug-in against this host's zoo_plugin.h)")
     }
 
     func testReportsTheEntryPointsOwnError() throws {

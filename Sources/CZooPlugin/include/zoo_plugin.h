@@ -1,5 +1,5 @@
 /*
- * zoo_plugin.h — the Zoo plug-in ABI, version 1.1.
+ * zoo_plugin.h — the Zoo plug-in ABI, version 1.2.
  *
  * The only contract between the Zoo host and its plug-ins (backbones, heads, losses, batch-relation
  * modules). A plug-in is a shared library written in any language with a C ABI; nothing but the
@@ -10,6 +10,7 @@
  * HISTORY
  *   1.0  the initial contract.
  *   1.1  zoo_module_descriptor.documentation.
+ *   1.2  zoo_host_api.next_seed.
  *
  * VERSIONING
  *   ZOO_ABI_MAJOR changes only when a change breaks old plug-ins; the entry symbol carries it in
@@ -62,6 +63,14 @@
  *   body(context, begin, end) on disjoint ranges covering [0, count) and returns when all are done;
  *   it may be called from any plug-in function.
  *
+ * RANDOMNESS
+ *   `host->seed` is the run's seed: draw initial weights from it in create. A module that draws
+ *   random numbers in a ZOO_MODE_TRAIN forward (dropout masks) takes a fresh seed from
+ *   `host->next_seed(host->context)` at the start of that forward (1.2). The host's generator is
+ *   part of its checkpoints, so a resumed run draws the same masks as one never stopped; a module
+ *   that keeps its own generator across forwards could not be resumed exactly. Seeds are drawn in
+ *   the order of the forwards, which the host makes the same in every run.
+ *
  * ERRORS
  *   Functions return ZOO_OK or another zoo_status and, on failure, call
  *   host->set_error(error, status, message) with a message that says what was expected and found.
@@ -97,7 +106,7 @@ extern "C" {
 #endif
 
 #define ZOO_ABI_MAJOR 1
-#define ZOO_ABI_MINOR 1
+#define ZOO_ABI_MINOR 2
 /* The entry point's name, with the major version in it. */
 #define ZOO_PLUGIN_ENTRY_SYMBOL "zoo_plugin_entry_v1"
 /* The largest rank a zoo_shape holds. */
@@ -171,6 +180,8 @@ typedef struct zoo_host_api {
     void (*parallel_for)(void *context, int64_t count,
                          void (*body)(void *body_context, int64_t begin, int64_t end), void *body_context);
     uint64_t seed; /* the run's seed, for modules that draw random numbers (dropout) */
+    /* 1.2 */
+    uint64_t (*next_seed)(void *context); /* the next seed of the host's run generator (see RANDOMNESS) */
 } zoo_host_api;
 
 /* A parameter or buffer of a module; `tensor.data` is plug-in memory (see MEMORY). */

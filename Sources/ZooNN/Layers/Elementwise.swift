@@ -11,6 +11,9 @@ public final class Dropout: Layer {
         self.random = random
     }
 
+    /// Restarts the generator this layer draws its masks from.
+    func restart(seed: UInt64) { random.generator = RandomGenerator(seed: seed) }
+
     public override func forward(_ input: Tensor) -> Tensor {
         input.dropout(probability: probability, training: isTraining, generator: &random.generator)
     }

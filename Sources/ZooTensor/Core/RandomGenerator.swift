@@ -18,6 +18,16 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         state = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
+    /// A generator continuing from `words`, a state read from `stateWords` (nil unless four words,
+    /// not all zero: xoshiro's one forbidden state).
+    public init?(stateWords words: [UInt64]) {
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else { return nil }
+        state = (words[0], words[1], words[2], words[3])
+    }
+
+    /// The generator's whole state, for checkpoints.
+    public var stateWords: [UInt64] { [state.0, state.1, state.2, state.3] }
+
     public mutating func next() -> UInt64 {
         let result = ((state.1 &* 5) << 7 | (state.1 &* 5) >> 57) &* 9
         let shifted = state.1 << 17
