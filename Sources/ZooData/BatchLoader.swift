@@ -57,20 +57,26 @@ public final class BatchLoader: Sequence, @unchecked Sendable {
         return (augmentation.apply(inputs, generator: &generator), labels)
     }
 
-    public func makeIterator() -> Iterator { Iterator(loader: self) }
+    public func makeIterator() -> Iterator { Iterator(loader: self, start: 0) }
+
+    /// The batches from `start` on (a resumed epoch skips those already trained, without making them).
+    public func makeIterator(startingAt start: Int) -> Iterator { Iterator(loader: self, start: start) }
 
     /// Hands out batches that a background thread prepares in order.
-    public final class Iterator: IteratorProtocol, @unchecked Sendable {
+    public final class Iterator: IteratorProtocol, Sequence, @unchecked Sendable {
         private let loader: BatchLoader
         private let ready = DispatchSemaphore(value: 0)
         private let space: DispatchSemaphore
         private let lock = NSLock()
         private var queue: [(inputs: Tensor, labels: [Int])] = []
+        private let first: Int
         private var position = 0
         private var cancelled = false
 
-        init(loader: BatchLoader) {
+        init(loader: BatchLoader, start: Int) {
             self.loader = loader
+            first = Swift.min(Swift.max(start, 0), loader.batches.count)
+            position = first
             space = DispatchSemaphore(value: loader.configuration.prefetch)
             let thread = Thread { [self] in produce() }
             thread.name = "zoo-loader"
@@ -84,7 +90,7 @@ public final class BatchLoader: Sequence, @unchecked Sendable {
         }
 
         private func produce() {
-            for index in loader.batches.indices {
+            for index in first..<loader.batches.count {
                 space.wait()
                 lock.lock()
                 let stop = cancelled

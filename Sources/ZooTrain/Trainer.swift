@@ -9,96 +9,6 @@ import ZooTensor
 import Glibc
 #endif
 
-/// How a training run reports and where it writes.
-public struct TrainerOptions: Sendable {
-    /// The run folder: resolved manifest, metrics, evaluation and checkpoint.
-    public var runFolder: URL
-    /// The folder data paths are relative to (the manifest's).
-    public var dataFolder: URL
-    /// One plain progress line every this many steps of an epoch and at its end (0: none); its loss
-    /// and throughput are over the steps since the line before.
-    public var logEvery: Int
-    /// A live line rewritten with `\r` at every step (for a terminal).
-    public var live: Bool
-    /// Where progress and tables go (a line at a time, without the newline unless live).
-    public var write: @Sendable (String) -> Void
-
-    public init(runFolder: URL, dataFolder: URL, logEvery: Int = 50, live: Bool = isatty(1) != 0,
-                write: @escaping @Sendable (String) -> Void = { text in
-                    FileHandle.standardOutput.write(Data(text.utf8))
-                }) {
-        self.runFolder = runFolder
-        self.dataFolder = dataFolder
-        self.logEvery = logEvery
-        self.live = live
-        self.write = write
-    }
-}
-
-/// What a finished run left behind.
-public struct TrainingResult: Sendable {
-    public var epochs: Int
-    public var steps: Int
-    /// The mean training loss of each epoch.
-    public var epochLosses: [Double]
-    public var evaluation: EvaluationReport?
-    public var runFolder: URL
-}
-
-/// The metrics of one epoch, as written to `metrics.jsonl` and `metrics.csv`.
-public struct EpochMetrics: Codable, Sendable, Equatable {
-    public var epoch: Int
-    public var step: Int
-    public var loss: Double
-    public var trainAccuracy: Double
-    public var learningRate: Double
-    public var samplesPerSecond: Double
-    public var seconds: Double
-    public var testTop1: Double?
-    public var testTop5: Double?
-    public var testMany: Double?
-    public var testMedium: Double?
-    public var testFew: Double?
-
-    public init(epoch: Int, step: Int, loss: Double, trainAccuracy: Double, learningRate: Double, samplesPerSecond: Double,
-                seconds: Double, testTop1: Double? = nil, testTop5: Double? = nil, testMany: Double? = nil,
-                testMedium: Double? = nil, testFew: Double? = nil) {
-        (self.epoch, self.step, self.loss, self.trainAccuracy) = (epoch, step, loss, trainAccuracy)
-        (self.learningRate, self.samplesPerSecond, self.seconds) = (learningRate, samplesPerSecond, seconds)
-        (self.testTop1, self.testTop5, self.testMany, self.testMedium, self.testFew) = (testTop1, testTop5, testMany, testMedium, testFew)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case epoch, step, loss, seconds
-        case trainAccuracy = "train_accuracy", learningRate = "learning_rate", samplesPerSecond = "samples_per_second"
-        case testTop1 = "test_top1", testTop5 = "test_top5", testMany = "test_many", testMedium = "test_medium", testFew = "test_few"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(epoch, forKey: .epoch)
-        try container.encode(step, forKey: .step)
-        try container.encode(loss, forKey: .loss)
-        try container.encode(trainAccuracy, forKey: .trainAccuracy)
-        try container.encode(learningRate, forKey: .learningRate)
-        try container.encode(samplesPerSecond, forKey: .samplesPerSecond)
-        try container.encode(seconds, forKey: .seconds)
-        // Every key on every line: null when the epoch was not evaluated.
-        for (key, value) in [(CodingKeys.testTop1, testTop1), (.testTop5, testTop5), (.testMany, testMany),
-                             (.testMedium, testMedium), (.testFew, testFew)] {
-            try container.encode(value, forKey: key)
-        }
-    }
-
-    static let csvHeader = "epoch,step,loss,train_accuracy,learning_rate,samples_per_second,seconds,test_top1,test_top5,test_many,test_medium,test_few"
-
-    var csvLine: String {
-        func cell(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
-        return ["\(epoch)", "\(step)", "\(loss)", "\(trainAccuracy)", "\(learningRate)", "\(samplesPerSecond)", "\(seconds)",
-                cell(testTop1), cell(testTop5), cell(testMany), cell(testMedium), cell(testFew)].joined(separator: ",")
-    }
-}
-
 /// Trains a pipeline as its manifest says: the data it names (with the long-tail cut), SGD or
 /// AdamW over the pipeline's parameter groups with their learning-rate multipliers, the schedule per
 /// epoch, gradient clipping, evaluation every `evaluation.every` epochs and at the end, and a run
@@ -135,7 +45,7 @@ public final class Trainer {
     }
 
     /// The optimiser over the pipeline's parameter groups.
-    public static func optimizer(for pipeline: Pipeline) -> any Optimizer {
+    public static func optimizer(for pipeline: Pipeline) -> any StatefulOptimizer {
         let spec = pipeline.manifest.optimizer
         let groups = pipeline.parameterGroups.map { group in
             ZooOptim.ParameterGroup(parameters: group.parameters.map(\.1).filter(\.requiresGrad),
@@ -150,6 +60,14 @@ public final class Trainer {
             return AdamW(groups: groups, learningRate: Float(spec.learningRate), betas: betas, epsilon: Float(spec.eps),
                          weightDecay: Float(spec.weightDecay))
         }
+    }
+
+    /// How the training batches are made: the batch size, the seed, and the manifest's sampler and
+    /// augmentation; a last short batch is dropped unless it is the only one.
+    static func loaderConfiguration(_ manifest: Manifest, trainCount: Int) -> LoaderConfiguration {
+        let training = manifest.training
+        return LoaderConfiguration(batchSize: training.batchSize, dropLast: trainCount >= training.batchSize,
+                                   seed: UInt64(truncatingIfNeeded: training.seed))
     }
 
     /// A batch's inputs in the pipeline's input shape (the data's sample shape, or the manifest's
@@ -193,12 +111,11 @@ public final class Trainer {
                                                  atomically: true, encoding: .utf8)
     }
 
-    /// Runs the training.
+    /// Runs the training, from the start or from `options.resume`.
     public func run() throws -> TrainingResult {
         let fm = FileManager.default
         let folder = options.runFolder
         try fm.createDirectory(at: folder, withIntermediateDirectories: true)
-        try manifest.yamlText().write(to: folder.appendingPathComponent("resolved.yaml"), atomically: true, encoding: .utf8)
 
         let data = try TrainingData.load(manifest, folder: options.dataFolder)
         try checkShapes(data.train, key: "data.train")
@@ -213,96 +130,86 @@ public final class Trainer {
         let training = manifest.training
         let epochs = training.epochs
         let optimizer = Trainer.optimizer(for: pipeline)
+        var position = TrainingPosition()
+        if let resume = options.resume {
+            position = try self.resume(from: resume, optimizer: optimizer, epochs: epochs)
+        }
+        try manifest.yamlText().write(to: folder.appendingPathComponent("resolved.yaml"), atomically: true, encoding: .utf8)
+
         let schedule = Trainer.schedule(manifest.schedule, epochs: epochs)
         let parameters = pipeline.parameterGroups.flatMap { $0.parameters.map(\.1) }.filter(\.requiresGrad)
-        let loader = LoaderConfiguration(batchSize: training.batchSize, dropLast: data.train.count >= training.batchSize,
-                                         seed: UInt64(truncatingIfNeeded: training.seed))
+        let loader = Trainer.loaderConfiguration(manifest, trainCount: data.train.count)
         let stepsPerEpoch = BatchLoader(dataset: data.train, configuration: loader, epoch: 0).batches.count
+        guard stepsPerEpoch > 0 else { throw TrainError("the training set of \(data.train.count) samples gives no batch") }
         let totalSteps = stepsPerEpoch * epochs
         say("run: \(folder.path) — \(epochs) epochs of \(stepsPerEpoch) steps, batch \(training.batchSize), "
             + "\(manifest.optimizer.name.rawValue) lr \(manifest.optimizer.learningRate)"
             + pipeline.parameterGroups.filter { $0.learningRateMultiplier != 1 }
                 .map { ", \($0.stage) lr × \($0.learningRateMultiplier)" }.joined())
 
-        let jsonl = folder.appendingPathComponent("metrics.jsonl")
-        let csv = folder.appendingPathComponent("metrics.csv")
-        try Data().write(to: jsonl)
-        try (EpochMetrics.csvHeader + "\n").write(to: csv, atomically: true, encoding: .utf8)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-
-        var step = 0
-        var lastFiniteLoss: Double?
-        var epochLosses: [Double] = []
-        var history: [EpochMetrics] = []
+        var log = try MetricsLog(folder: folder, keepThrough: options.resume == nil ? nil : position.epoch)
+        var epochLosses = log.history.map(\.loss)
         var finalReport: EvaluationReport?
         let runStart = Date()
-        var trainingSeconds = 0.0
-        var liveShown = false
-        var liveShownAt = Date.distantPast
+        let checkpointFile = folder.appendingPathComponent("checkpoint.safetensors")
+        var progress = ProgressLine(options: options)
 
-        for epoch in 0..<epochs {
+        for epoch in position.epoch..<epochs {
             let rate = schedule.learningRate(at: epoch, base: Float(manifest.optimizer.learningRate))
             optimizer.learningRate = rate
             let epochStart = Date()
-            var windowStart = epochStart, windowSamples = 0, windowLoss = 0.0, windowSteps = 0
-            var lossSum = 0.0, correct = 0, rows = 0, samples = 0
-            var index = 0
-            for (inputs, labels) in BatchLoader(dataset: data.train, configuration: loader, epoch: epoch) {
+            let startSeconds = position.seconds
+            let startSamples = position.samples
+            progress.startWindow(at: epochStart)
+            let batches = BatchLoader(dataset: data.train, configuration: loader, epoch: epoch)
+            var index = position.epochStep
+            for (inputs, labels) in batches.makeIterator(startingAt: index) {
                 index += 1
-                step += 1
+                position.step += 1
                 optimizer.zeroGradients()
                 let output = try pipeline.forward(shaped(inputs), labels: labels, training: true)
                 guard let loss = output.loss else { throw TrainError("the pipeline has no loss") }
                 let value = Double(loss.item)
                 guard value.isFinite else {
-                    if liveShown { options.write("\n") }
-                    let last = lastFiniteLoss.map { String(format: "%.6g", $0) } ?? "none"
-                    throw TrainError("loss is \(value) at epoch \(epoch + 1), step \(step) (step \(index)/\(stepsPerEpoch) of the epoch); "
+                    progress.finishLine()
+                    let last = position.lastFiniteLoss.map { String(format: "%.6g", $0) } ?? "none"
+                    throw TrainError("loss is \(value) at epoch \(epoch + 1), step \(position.step) (step \(index)/\(stepsPerEpoch) of the epoch); "
                                      + "last finite loss \(last); stopped, no checkpoint written from this step")
                 }
-                lastFiniteLoss = value
+                position.lastFiniteLoss = value
+                options.stepLoss?(position.step, value)
                 loss.backward()
                 if let norm = training.gradientClipNorm { clipGradientNorm(parameters, maxNorm: Float(norm)) }
                 optimizer.step()
 
-                lossSum += value
-                samples += labels.count
-                windowSamples += labels.count
-                windowLoss += value
-                windowSteps += 1
+                position.lossSum += value
+                position.samples += labels.count
                 if let outputLabels = output.labels {
-                    correct += Trainer.correct(output.logits, outputLabels)
-                    rows += outputLabels.count
+                    position.correct += Trainer.correct(output.logits, outputLabels)
+                    position.rows += outputLabels.count
                 }
+                position.epochStep = index
                 let now = Date()
-                let elapsed = trainingSeconds + now.timeIntervalSince(epochStart)
-                let left = elapsed / Double(step) * Double(totalSteps - step)
-                let throughput = Double(windowSamples) / max(1e-9, now.timeIntervalSince(windowStart))
-                let line = String(format: "epoch %d/%d  step %d/%d  loss %.4f  lr %.4g  %.0f samples/s",
-                                  epoch + 1, epochs, index, stepsPerEpoch, windowLoss / Double(windowSteps), Double(rate), throughput)
-                    + "  left \(Trainer.clock(left))"
-                if options.logEvery > 0 && (index % options.logEvery == 0 || index == stepsPerEpoch) {
-                    options.write((liveShown ? "\r\u{1B}[K" : "") + line + "\n")
-                    liveShown = false
-                    windowStart = now
-                    (windowSamples, windowLoss, windowSteps) = (0, 0, 0)
-                } else if options.live && now.timeIntervalSince(liveShownAt) >= 0.1 {
-                    // At most ten updates a second.
-                    options.write("\r\u{1B}[K" + line)
-                    liveShown = true
-                    liveShownAt = now
+                position.seconds = startSeconds + now.timeIntervalSince(epochStart)
+                progress.step(epoch: epoch, epochs: epochs, index: index, stepsPerEpoch: stepsPerEpoch, loss: value,
+                              samples: labels.count, rate: rate, elapsed: position.seconds, step: position.step,
+                              totalSteps: totalSteps, now: now)
+                if let reason = options.stopRequested() {
+                    progress.finishLine()
+                    try Checkpoint.write(pipeline, optimizer: optimizer, position: position, classCounts: counts, to: checkpointFile)
+                    throw TrainingInterrupted(reason: reason, position: position, checkpoint: checkpointFile)
                 }
             }
-            if liveShown { options.write("\n"); liveShown = false }
+            progress.finishLine()
             let seconds = Date().timeIntervalSince(epochStart)
-            trainingSeconds += seconds
-            guard index > 0 else { throw TrainError("the training set of \(data.train.count) samples gives no batch") }
-            let meanLoss = lossSum / Double(index)
+            let meanLoss = position.lossSum / Double(index)
             epochLosses.append(meanLoss)
 
-            var metrics = EpochMetrics(epoch: epoch + 1, step: step, loss: meanLoss, trainAccuracy: rows == 0 ? 0 : Double(correct) / Double(rows),
-                                       learningRate: Double("\(rate)") ?? Double(rate), samplesPerSecond: Double(samples) / max(seconds, 1e-9), seconds: seconds)
+            var metrics = EpochMetrics(epoch: epoch + 1, step: position.step, loss: meanLoss,
+                                       trainAccuracy: position.rows == 0 ? 0 : Double(position.correct) / Double(position.rows),
+                                       learningRate: Double("\(rate)") ?? Double(rate),
+                                       samplesPerSecond: Double(position.samples - startSamples) / max(seconds, 1e-9),
+                                       seconds: seconds)
             let last = epoch == epochs - 1
             let every = max(1, manifest.evaluation.every)
             if let test = data.test, last || (epoch + 1) % every == 0 {
@@ -312,27 +219,20 @@ public final class Trainer {
                 say("evaluation after epoch \(epoch + 1):\n" + report.table)
                 if last { finalReport = report }
             }
-            let handle = try FileHandle(forWritingTo: jsonl)
-            handle.seekToEndOfFile()
-            handle.write(try encoder.encode(metrics) + Data("\n".utf8))
-            try handle.close()
-            let csvHandle = try FileHandle(forWritingTo: csv)
-            csvHandle.seekToEndOfFile()
-            csvHandle.write(Data((metrics.csvLine + "\n").utf8))
-            try csvHandle.close()
-            history.append(metrics)
-            try Plots.trainingCurves(history).write(to: folder.appendingPathComponent("training-curves.svg"),
-                                                    atomically: true, encoding: .utf8)
+            try log.append(metrics)
+            try Plots.trainingCurves(log.history).write(to: folder.appendingPathComponent("training-curves.svg"),
+                                                        atomically: true, encoding: .utf8)
 
+            position = TrainingPosition(epoch: epoch + 1, step: position.step, lastFiniteLoss: position.lastFiniteLoss,
+                                        seconds: position.seconds)
             let checkpointEvery = manifest.output.checkpointEvery
             if last || (checkpointEvery > 0 && (epoch + 1) % checkpointEvery == 0) {
-                try Checkpoint.write(pipeline, to: folder.appendingPathComponent("checkpoint.safetensors"),
-                                     epoch: epoch + 1, step: step, classCounts: counts)
+                try Checkpoint.write(pipeline, optimizer: optimizer, position: position, classCounts: counts, to: checkpointFile)
             }
         }
         if let finalReport { try Trainer.writeEvaluation(finalReport, to: folder) }
         say("done in \(Trainer.clock(Date().timeIntervalSince(runStart))): \(folder.path)")
-        return TrainingResult(epochs: epochs, steps: step, epochLosses: epochLosses, evaluation: finalReport, runFolder: folder)
+        return TrainingResult(epochs: epochs, steps: position.step, epochLosses: epochLosses, evaluation: finalReport, runFolder: folder)
     }
 
     /// Rows whose highest logit is the label.

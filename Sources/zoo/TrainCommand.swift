@@ -46,11 +46,15 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Builds the pipeline, reads the data (with the long-tail cut), trains and evaluates, and writes the run \
             folder (output.folder/<name>-<timestamp>, or --out): resolved.yaml, metrics.jsonl, metrics.csv, \
-            evaluation.json, confusion.csv and checkpoint.safetensors. Exit codes: 0 done, 1 the run failed \
-            (e.g. the loss stopped being finite), 2 a usage, manifest or data-path error.
+            evaluation.json, confusion.csv and checkpoint.safetensors. Ctrl-C or SIGTERM stops the run after the \
+            step in progress, writes the checkpoint and prints the command that resumes it; --resume continues \
+            exactly where the checkpoint stopped (same losses and weights as a run never stopped, for the same \
+            thread count). Exit codes: 0 done, 1 the run failed (e.g. the loss stopped being finite), 2 a usage, \
+            manifest, data-path or checkpoint error, 130 (SIGINT) or 143 (SIGTERM) stopped with a checkpoint.
 
-            Example:
+            Examples:
               zoo train Examples/recipes/fashion-mnist-lt-batchformer.yaml --plugin-path .build/release --set training.epochs=5 --set model.losses.0.module=cross-entropy
+              zoo train Examples/recipes/fashion-mnist-lt-batchformer.yaml --plugin-path .build/release --resume runs/fashion-mnist-lt-batchformer/…/checkpoint.safetensors
             """)
 
     @Argument(help: "The manifest (YAML or JSON).")
@@ -65,6 +69,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("log-every"), help: ArgumentHelp("A progress line every this many steps.", valueName: "n"))
     var logEvery: Int = 50
 
+    @Option(name: .customLong("resume"), help: ArgumentHelp("Continue from this checkpoint (its run folder unless --out).", valueName: "checkpoint"))
+    var resume: String?
+
     @OptionGroup var pluginPath: PluginPathOptions
 
     func validate() throws {
@@ -73,18 +80,37 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let (pipeline, file) = try buildPipeline(manifest: manifest, overrides: overrides, pluginFolders: pluginPath.urls)
+        let checkpoint = resume.map { URL(fileURLWithPath: $0).standardizedFileURL }
         let folder = out.map { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL }
+            ?? checkpoint?.deletingLastPathComponent()
             ?? Trainer.defaultRunFolder(manifest: pipeline.manifest, manifestFile: file)
         let stages = pipeline.stages.map { "\($0.name)=\($0.descriptor.name)" }.joined(separator: ", ")
         say("model: \(stages)")
         for plugin in pipeline.manifest.plugins {
             say("plug-in \(plugin.name ?? "?") \(plugin.version ?? "?") (\(plugin.file ?? plugin.path ?? "?"))")
         }
-        let options = TrainerOptions(runFolder: folder, dataFolder: file.deletingLastPathComponent(), logEvery: logEvery)
+        Interruption.install()
+        let options = TrainerOptions(runFolder: folder, dataFolder: file.deletingLastPathComponent(), logEvery: logEvery,
+                                     resume: checkpoint, stopRequested: Interruption.requested)
         do {
             _ = try Trainer(pipeline: pipeline, options: options).run()
+        } catch let stopped as TrainingInterrupted {
+            say("stopped by \(stopped.reason) after step \(stopped.position.step) (epoch \(stopped.position.epoch + 1), "
+                + "step \(stopped.position.epochStep) of the epoch); checkpoint: \(stopped.checkpoint.path)")
+            say("resume with: " + resumeCommand(folder: folder, checkpoint: stopped.checkpoint))
+            throw ExitCode(Interruption.exitCode(for: stopped.reason))
         } catch {
             throw fail(error)
         }
+    }
+
+    /// This command again, continuing from `checkpoint` in `folder`.
+    func resumeCommand(folder: URL, checkpoint: URL) -> String {
+        var words = [CommandLine.arguments.first ?? "zoo", "train", manifest]
+        words += overrides.flatMap { ["--set", $0] }
+        words += pluginPath.folders.flatMap { ["--plugin-path", $0] }
+        if folder != checkpoint.deletingLastPathComponent() { words += ["--out", folder.path] }
+        words += ["--resume", checkpoint.path]
+        return words.map(shellWord).joined(separator: " ")
     }
 }

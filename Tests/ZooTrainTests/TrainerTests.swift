@@ -137,12 +137,22 @@ final class TrainerTests: XCTestCase {
 
         // The checkpoint: every state tensor by name, and the metadata.
         let archive = try SafeTensorsArchive(contentsOf: run.appendingPathComponent("checkpoint.safetensors"))
-        XCTAssertEqual(Set(archive.tensors.keys), Set(pipeline.namedState.map(\.0)))
+        let optimizerKeys = archive.tensors.keys.filter { $0.hasPrefix(Checkpoint.optimizerPrefix) }
+        XCTAssertEqual(Set(archive.tensors.keys).subtracting(optimizerKeys), Set(pipeline.namedState.map(\.0)))
+        // SGD with momentum: one momentum buffer per trainable parameter, under PyTorch's key.
+        let trainable = pipeline.parameterGroups.flatMap { group in group.parameters.map { "optimizer.\(group.stage).\($0.0).momentum_buffer" } }
+        XCTAssertEqual(Set(optimizerKeys), Set(trainable))
         for (name, tensor) in pipeline.namedState { XCTAssertEqual(archive.tensors[name]?.scalars, tensor.scalars, name) }
         XCTAssertEqual(archive.metadata[Checkpoint.epochKey], "2")
         XCTAssertEqual(archive.metadata[Checkpoint.stepKey], "16")
         XCTAssertEqual(Checkpoint.classCounts(archive), [60, 40, 30])
-        XCTAssertTrue(archive.metadata[Checkpoint.pluginsKey]?.contains("\"zoo-backbones\": \"") ?? false)
+        let recorded = try JSONSerialization.jsonObject(with: Data(XCTUnwrap(archive.metadata[Checkpoint.pluginsKey]).utf8)) as? [[String: String]]
+        XCTAssertEqual(recorded?.map { $0["name"] }, ["zoo-backbones", "zoo-heads", "zoo-losses", "zoo-relations"])
+        XCTAssertEqual(recorded?.map { $0["version"] }, pipeline.manifest.plugins.map(\.version))
+        XCTAssertEqual(recorded?.first?["sha256"]?.count, 64)
+        let position = try Checkpoint.position(archive, file: run)
+        XCTAssertEqual([position.epoch, position.epochStep, position.step], [2, 0, 16])
+        XCTAssertEqual(archive.metadata[Checkpoint.generatorKey]?.split(separator: ",").count, 4)
         let manifestJSON = try XCTUnwrap(archive.metadata[Checkpoint.manifestKey])
         let reread = try ManifestLoader.load(text: manifestJSON, file: "checkpoint.json").manifest
         XCTAssertEqual(reread, pipeline.manifest)
