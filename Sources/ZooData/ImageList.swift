@@ -3,7 +3,7 @@ import Foundation
 /// The ImageNet-LT list files (`ImageNet_LT_train.txt`, `ImageNet_LT_test.txt`, from the OLTR
 /// project; Places-LT's lists have the same form) paired with the images converted to `.npy` shards.
 ///
-/// A set is a list file `NAME.txt` of lines `PATH LABEL` (e.g. `train/n01440764/n01440764_190.JPEG 0`;
+/// A set is a list file `NAME.txt` of lines `PATH LABEL` (e.g. `train/<wnid>/<wnid>_<number>.JPEG 7`;
 /// blank lines are skipped) and, beside it, the shards `NAME-00000.npy`, `NAME-00001.npy`, … numbered
 /// from 00000 without gaps. Each shard is a uint8 array `[n, 3, H, W]` (channels first, RGB), and the
 /// shards in order hold the list's images in the list's order, one per line: the labels come from the
