@@ -1,7 +1,7 @@
 import ZooTensor
 
-/// Labelled samples kept compactly (bytes for images, floats for features), turned into float
-/// tensors batch by batch.
+/// Labelled samples kept compactly (bytes for images, floats for features, or images left on disk),
+/// turned into float tensors batch by batch.
 ///
 /// Shape: `sampleShape` is one sample's, e.g. `[1, 28, 28]`; a batch of `n` is `[n] + sampleShape`.
 public struct Dataset: Sendable {
@@ -10,6 +10,8 @@ public struct Dataset: Sendable {
         case bytes([UInt8])
         /// Float features, batched as they are.
         case floats([Float])
+        /// Images in memory-mapped `.npy` shards, read when batched and scaled to [0, 1].
+        case shards(ImageShards)
     }
 
     public let values: Values
@@ -23,6 +25,9 @@ public struct Dataset: Sendable {
         switch values {
         case .bytes(let bytes): precondition(bytes.count == size * labels.count, "[Dataset] \(bytes.count) bytes for \(labels.count) samples of \(sampleShape)")
         case .floats(let floats): precondition(floats.count == size * labels.count, "[Dataset] \(floats.count) floats for \(labels.count) samples of \(sampleShape)")
+        case .shards(let shards):
+            precondition(shards.count == labels.count && shards.sampleShape.elementCount == size,
+                         "[Dataset] \(shards.count) images of \(shards.sampleShape) for \(labels.count) samples of \(sampleShape)")
         }
         self.values = values
         self.sampleShape = sampleShape
@@ -46,6 +51,7 @@ public struct Dataset: Sendable {
         switch self.values {
         case .bytes(let bytes): values = .bytes(indices.flatMap { bytes[($0 * size)..<(($0 + 1) * size)] })
         case .floats(let floats): values = .floats(indices.flatMap { floats[($0 * size)..<(($0 + 1) * size)] })
+        case .shards(let shards): values = .shards(shards.selecting(indices))
         }
         return Dataset(values: values, sampleShape: sampleShape, labels: indices.map { labels[$0] }, classCount: classCount)
     }
@@ -67,6 +73,11 @@ public struct Dataset: Sendable {
                 for (row, index) in indices.enumerated() {
                     (target + row * size).update(from: source.baseAddress! + index * size, count: size)
                 }
+            }
+        case .shards(let shards):
+            for (row, index) in indices.enumerated() {
+                let source = shards.sample(index)
+                for k in 0..<size { target[row * size + k] = Float(source[k]) / 255 }
             }
         }
         return (tensor, indices.map { labels[$0] })

@@ -49,8 +49,21 @@ public enum NumPy {
         }
     }
 
-    static func parse(_ data: Data, file: String) throws -> Array {
-        let bytes = [UInt8](data)
+    /// Where a `.npy` file's elements are and what they are, from its header; checks that the file
+    /// holds exactly the elements its shape asks for. Reads only the header's bytes.
+    struct Layout {
+        /// The element type as NumPy spells it, e.g. `|u1`.
+        let descriptor: String
+        let shape: [Int]
+        /// The offset of the first element.
+        let dataStart: Int
+        let elementSize: Int
+        var elementCount: Int { shape.reduce(1, *) }
+    }
+
+    static let elementSizes = ["|u1": 1, "<f4": 4, "<f8": 8, "<i8": 8, "<i4": 4, "|i1": 1, "<u2": 2]
+
+    static func layout(_ bytes: UnsafeRawBufferPointer, file: String) throws -> Layout {
         guard bytes.count >= 10, bytes[0] == 0x93, Swift.Array(bytes[1..<6]) == Swift.Array("NUMPY".utf8) else {
             throw DataError(file: file, "wrong magic number: not a .npy file")
         }
@@ -72,14 +85,20 @@ public enum NumPy {
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.compactMap { Int($0) }
         let count = shape.reduce(1, *)
         let descriptor = descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\" "))
-        let sizes = ["|u1": 1, "<f4": 4, "<f8": 8, "<i8": 8, "<i4": 4, "|i1": 1, "<u2": 2]
-        guard let size = sizes[descriptor] else {
-            throw DataError(file: file, "element type \(descriptor) is not supported (supported: \(sizes.keys.sorted().joined(separator: ", ")))")
+        guard let size = elementSizes[descriptor] else {
+            throw DataError(file: file, "element type \(descriptor) is not supported (supported: \(elementSizes.keys.sorted().joined(separator: ", ")))")
         }
         let found = bytes.count - dataStart
         guard found == count * size else {
             throw DataError(file: file, "shape \(shape) of \(descriptor) needs \(count * size) bytes of data, the file has \(found)")
         }
+        return Layout(descriptor: descriptor, shape: shape, dataStart: dataStart, elementSize: size)
+    }
+
+    static func parse(_ data: Data, file: String) throws -> Array {
+        let bytes = [UInt8](data)
+        let layout = try bytes.withUnsafeBytes { try self.layout($0, file: file) }
+        let (descriptor, shape, dataStart, count) = (layout.descriptor, layout.shape, layout.dataStart, layout.elementCount)
         let body = bytes[dataStart...]
         func load<T: FixedWidthInteger>(_: T.Type, _ index: Int) -> T {
             body.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: index * MemoryLayout<T>.size, as: T.self) }

@@ -126,6 +126,8 @@ public struct ModelSpec: Codable, Sendable, Equatable {
 
 public enum DataFormat: String, Codable, Sendable, CaseIterable {
     case cifar10 = "cifar10-binary", cifar100 = "cifar100-binary", idx, npz, csv, synthetic
+    /// ImageNet-LT list files with the images in `.npy` shards (`ZooData.ImageList`).
+    case imageList = "imagenet-lt-npy"
 
     /// The shape of one sample the format implies, when it implies one.
     public var impliedInputShape: [Int]? {

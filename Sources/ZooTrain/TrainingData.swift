@@ -28,6 +28,9 @@ public struct TrainError: Error, CustomStringConvertible, Sendable {
 /// - `npz`: arrays `x_train`/`y_train` and `x_test`/`y_test` of one archive, or `x`/`y`
 ///   (`images`/`labels`) of one archive each for `train` and `test`.
 /// - `csv`: one file each; the label is the last column.
+/// - `imagenet-lt-npy`: a list file (`ImageNet_LT_train.txt`: lines `PATH LABEL`) with the images in
+///   `.npy` shards beside it (`ZooData.ImageList`), or a folder holding `ImageNet_LT_train.txt`
+///   (and, when `test` is not given, `ImageNet_LT_test.txt`); images stay on disk until batched.
 /// - `synthetic`: Gaussian clusters of `input_shape` for `num_classes` classes, from the seed.
 public struct TrainingData: Sendable {
     public var train: Dataset
@@ -126,6 +129,8 @@ public struct TrainingData: Sendable {
                 return (train, test)
             case .npz:
                 return try npz(spec, folder: folder, needTrain: needTrain)
+            case .imageList:
+                return try imageList(spec, folder: folder, needTrain: needTrain)
             }
         } catch let error as DataError {
             throw TrainError(error.description)

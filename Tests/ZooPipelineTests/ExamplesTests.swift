@@ -43,17 +43,23 @@ final class ExamplesTests: XCTestCase {
 
     /// Every example manifest trains for one epoch when its data is on this machine (synthetic data,
     /// or Fashion-MNIST from Debian's dataset-fashion-mnist), so that examples never rot; the others
-    /// are validated.
+    /// (CIFAR-100-LT and ImageNet-LT, whose data the user supplies) are validated. Every recipe of
+    /// `Examples/recipes` is covered, whatever its name.
     func testEveryExampleManifestRunsOneEpochOrValidates() throws {
         let folder = try Built.builtInFolder()
         _ = try Built.pluginFolder("ZooExampleScaledHead", "ZooExampleFocalLoss")
-        let manifests = ["recipes/mlp-batchformer-synthetic.yaml", "recipes/fashion-mnist-lt-batchformer.yaml",
-                         "recipes/cifar100-lt-resnet32-batchformer.yaml",
-                         "plugins/focal-loss/manifest.yaml", "plugins/scaled-head-c/manifest.yaml"]
+        let recipes = try FileManager.default.contentsOfDirectory(atPath: Self.examples.appendingPathComponent("recipes").path)
+            .filter { $0.hasSuffix(".yaml") && $0 != "base.yaml" }.sorted().map { "recipes/" + $0 }
+        for expected in ["cifar100-lt-resnet32-batchformer", "cifar100-lt-resnet32-baseline",
+                         "imagenet-lt-resnet50-batchformer", "imagenet-lt-resnet50-baseline"] {
+            XCTAssertTrue(recipes.contains("recipes/\(expected).yaml"), "\(expected) missing from \(recipes)")
+        }
+        let manifests = recipes + ["plugins/focal-loss/manifest.yaml", "plugins/scaled-head-c/manifest.yaml"]
         let fashionMNIST = FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist")
         for name in manifests {
             let manifest = Self.examples.appendingPathComponent(name).path
-            let runnable = !name.contains("cifar100") && (fashionMNIST || !name.contains("fashion"))
+            let suppliedData = name.contains("cifar100") || name.contains("imagenet")
+            let runnable = !suppliedData && (fashionMNIST || !name.contains("fashion"))
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-example-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: out) }
             let arguments = runnable

@@ -1,0 +1,28 @@
+import Foundation
+import ZooData
+import ZooManifest
+
+extension TrainingData {
+    /// The `imagenet-lt-npy` format: each of `train` and `test` is a list file with its shards, or a
+    /// folder with `ImageNet_LT_train.txt` / `ImageNet_LT_test.txt`; the test set defaults to the
+    /// training folder's `ImageNet_LT_test.txt`.
+    static func imageList(_ spec: DataSpec, folder: URL, needTrain: Bool) throws -> (Dataset?, Dataset?) {
+        func set(_ path: String, key: String, name: String) throws -> Dataset {
+            let url = resolve(path, folder)
+            let list = isFolder(url) ? url.appendingPathComponent(name) : url
+            return try ImageList.dataset(list: existing(list, key: key), classCount: spec.numClasses)
+        }
+        var train: Dataset?
+        if needTrain {
+            guard let path = spec.train else { throw TrainError("data.train: no training data named", isUsage: true) }
+            train = try set(path, key: "data.train", name: "ImageNet_LT_train.txt")
+        }
+        var test: Dataset?
+        if let path = spec.test {
+            test = try set(path, key: "data.test", name: "ImageNet_LT_test.txt")
+        } else if let path = spec.train, isFolder(resolve(path, folder)) {
+            test = try set(path, key: "data.train", name: "ImageNet_LT_test.txt")
+        }
+        return (train, test)
+    }
+}
