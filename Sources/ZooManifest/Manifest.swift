@@ -173,6 +173,36 @@ public struct LongTailSpec: Codable, Sendable, Equatable {
     }
 }
 
+/// The order in which an epoch visits the training samples.
+public enum SamplerName: String, Codable, Sendable, CaseIterable {
+    /// Every sample once per epoch, shuffled.
+    case uniform
+    /// Each draw picks a class uniformly, then one of its samples.
+    case classBalanced = "class-balanced"
+    /// Class probability proportional to the square root of its count.
+    case squareRoot = "square-root"
+}
+
+/// Training-time image augmentation, torchvision's usual CIFAR recipe: a random crop after zero
+/// padding, a horizontal flip with probability ½, then per-channel normalisation (which the test
+/// data gets as well).
+public struct AugmentationSpec: Codable, Sendable, Equatable {
+    public var cropPadding: Int
+    public var horizontalFlip: Bool
+    /// Per-channel mean and standard deviation, on the scale of the data as read.
+    public var mean: [Double]?
+    public var std: [Double]?
+
+    enum CodingKeys: String, CodingKey {
+        case mean, std
+        case cropPadding = "crop_padding", horizontalFlip = "horizontal_flip"
+    }
+
+    public init(cropPadding: Int = 0, horizontalFlip: Bool = false, mean: [Double]? = nil, std: [Double]? = nil) {
+        (self.cropPadding, self.horizontalFlip, self.mean, self.std) = (cropPadding, horizontalFlip, mean, std)
+    }
+}
+
 public struct DataSpec: Codable, Sendable, Equatable {
     public var format: DataFormat
     /// Training and test data (files or folders), relative to the manifest's folder.
@@ -184,14 +214,19 @@ public struct DataSpec: Codable, Sendable, Equatable {
     /// Training samples per class, when known without reading the data.
     public var classCounts: [Int]?
     public var longTail: LongTailSpec?
+    public var sampler: SamplerName
+    public var augmentation: AugmentationSpec?
 
     enum CodingKeys: String, CodingKey {
-        case format, train, test
+        case format, train, test, sampler, augmentation
         case inputShape = "input_shape", numClasses = "num_classes", classCounts = "class_counts", longTail = "long_tail"
     }
 
     public init(format: DataFormat, train: String? = nil, test: String? = nil, inputShape: [Int]? = nil,
-                numClasses: Int? = nil, classCounts: [Int]? = nil, longTail: LongTailSpec? = nil) {
+                numClasses: Int? = nil, classCounts: [Int]? = nil, longTail: LongTailSpec? = nil,
+                sampler: SamplerName = .uniform, augmentation: AugmentationSpec? = nil) {
+        self.sampler = sampler
+        self.augmentation = augmentation
         self.format = format
         self.train = train
         self.test = test
@@ -224,15 +259,20 @@ public struct OptimizerSpec: Codable, Sendable, Equatable {
     public var eps: Double
     /// Learning-rate multipliers by stage: `backbone`, `head`, `relations.0`, `losses.1`.
     public var learningRateMultipliers: [String: Double]
+    /// Whether weight decay applies to biases and normalisation weights (parameters of rank ≤ 1
+    /// or named `….bias`); false gives them none, as many long-tail recipes do.
+    public var decayNormsAndBiases: Bool
 
     enum CodingKeys: String, CodingKey {
         case name, momentum, nesterov, betas, eps
         case learningRate = "learning_rate", weightDecay = "weight_decay", learningRateMultipliers = "learning_rate_multipliers"
+        case decayNormsAndBiases = "decay_norms_and_biases"
     }
 
     public init(name: OptimizerName = .sgd, learningRate: Double = 0.1, momentum: Double = 0.9, weightDecay: Double = 0,
                 nesterov: Bool = false, betas: [Double] = [0.9, 0.999], eps: Double = 1e-8,
-                learningRateMultipliers: [String: Double] = [:]) {
+                learningRateMultipliers: [String: Double] = [:], decayNormsAndBiases: Bool = true) {
+        self.decayNormsAndBiases = decayNormsAndBiases
         self.name = name
         self.learningRate = learningRate
         self.momentum = momentum

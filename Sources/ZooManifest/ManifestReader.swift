@@ -232,7 +232,8 @@ final class ManifestReader {
     }
 
     func data(_ node: ManifestNode, _ path: String) -> DataSpec? {
-        guard let o = object(node, path, keys: ["format", "train", "test", "input_shape", "num_classes", "class_counts", "long_tail"]) else { return nil }
+        guard let o = object(node, path, keys: ["format", "train", "test", "input_shape", "num_classes", "class_counts", "long_tail",
+                                                "sampler", "augmentation"]) else { return nil }
         let format = o.value("format", required: true) { self.choice($0, $1, DataFormat.self) }
         let train = o.value("train") { self.string($0, $1) }
         let test = o.value("test") { self.string($0, $1) }
@@ -247,17 +248,31 @@ final class ManifestReader {
             guard let ratio, let nMax else { return nil }
             return LongTailSpec(ratio: ratio, nMax: nMax, seed: seed)
         }
+        let sampler = o.value("sampler") { self.choice($0, $1, SamplerName.self) } ?? .uniform
+        let augmentation = o.value("augmentation") { node, path -> AugmentationSpec? in
+            guard let a = self.object(node, path, keys: ["crop_padding", "horizontal_flip", "mean", "std"]) else { return nil }
+            let mean = a.value("mean") { node, path in self.list(node, path) { self.double($0, $1) } }
+            let std = a.value("std") { node, path in self.list(node, path) { self.double($0, $1, minimum: 0, exclusive: true) } }
+            if (mean == nil) != (std == nil) {
+                self.report(node, a.path(mean == nil ? "mean" : "std"), "required key is missing (mean and std go together)")
+            } else if let mean, let std, mean.count != std.count {
+                self.report(node["std"] ?? node, a.path("std"), "expected \(mean.count) numbers like mean, found \(std.count)")
+            }
+            return AugmentationSpec(cropPadding: a.value("crop_padding") { self.int($0, $1, minimum: 0) } ?? 0,
+                                    horizontalFlip: a.value("horizontal_flip") { self.bool($0, $1) } ?? false, mean: mean, std: std)
+        }
         guard let format else { return nil }
         if longTail != nil, classes == nil, format.impliedClassCount == nil {
             report(node, o.path("num_classes"), "required key is missing (long_tail needs the class count)")
         }
         return DataSpec(format: format, train: train, test: test, inputShape: shape ?? format.impliedInputShape,
-                        numClasses: classes ?? format.impliedClassCount ?? counts?.count, classCounts: counts, longTail: longTail)
+                        numClasses: classes ?? format.impliedClassCount ?? counts?.count, classCounts: counts, longTail: longTail,
+                        sampler: sampler, augmentation: augmentation)
     }
 
     func optimizer(_ node: ManifestNode, _ path: String) -> OptimizerSpec? {
         guard let o = object(node, path, keys: ["name", "learning_rate", "momentum", "weight_decay", "nesterov", "betas", "eps",
-                                                "learning_rate_multipliers"]) else { return nil }
+                                                "learning_rate_multipliers", "decay_norms_and_biases"]) else { return nil }
         let defaults = OptimizerSpec()
         let name = o.value("name") { self.choice($0, $1, OptimizerName.self) } ?? defaults.name
         let rate = o.value("learning_rate") { self.double($0, $1, minimum: 0, exclusive: true) } ?? defaults.learningRate
@@ -281,7 +296,8 @@ final class ManifestReader {
             }
         }
         return OptimizerSpec(name: name, learningRate: rate, momentum: momentum, weightDecay: decay, nesterov: nesterov,
-                             betas: betas, eps: eps, learningRateMultipliers: multipliers)
+                             betas: betas, eps: eps, learningRateMultipliers: multipliers,
+                             decayNormsAndBiases: o.value("decay_norms_and_biases") { self.bool($0, $1) } ?? defaults.decayNormsAndBiases)
     }
 
     func schedule(_ node: ManifestNode, _ path: String) -> ScheduleSpec? {

@@ -27,6 +27,11 @@ extension Manifest {
                 ("num_classes", data.numClasses.map(ManifestNode.int)),
                 ("class_counts", data.classCounts.map { .list($0.map(ManifestNode.int)) }),
                 ("long_tail", data.longTail.map { .object([("ratio", .real($0.ratio)), ("n_max", .int($0.nMax)), ("seed", .int($0.seed))]) }),
+                ("sampler", .text(data.sampler.rawValue)),
+                ("augmentation", data.augmentation.map { a in
+                    .object([("crop_padding", .int(a.cropPadding)), ("horizontal_flip", ManifestNode(.bool(a.horizontalFlip))),
+                             ("mean", a.mean.map { .list($0.map(ManifestNode.real)) }), ("std", a.std.map { .list($0.map(ManifestNode.real)) })])
+                }),
             ])))
         }
         top.append(("optimizer", .object([
@@ -35,6 +40,7 @@ extension Manifest {
             ("nesterov", ManifestNode(.bool(optimizer.nesterov))), ("betas", .list(optimizer.betas.map(ManifestNode.real))),
             ("eps", .real(optimizer.eps)),
             ("learning_rate_multipliers", .object(optimizer.learningRateMultipliers.sorted { $0.key < $1.key }.map { ($0.key, .real($0.value)) })),
+            ("decay_norms_and_biases", ManifestNode(.bool(optimizer.decayNormsAndBiases))),
         ])))
         top.append(("schedule", .object([
             ("name", .text(schedule.name.rawValue)), ("warmup_epochs", .int(schedule.warmupEpochs)),

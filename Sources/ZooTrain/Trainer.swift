@@ -44,12 +44,20 @@ public final class Trainer {
         return warmup > 0 ? LinearWarmup(steps: warmup, startFactor: 1 / Float(warmup + 1), then: main) : main
     }
 
-    /// The optimiser over the pipeline's parameter groups.
+    /// The optimiser over the pipeline's parameter groups (each split in two when biases and
+    /// normalisation weights take no weight decay).
     public static func optimizer(for pipeline: Pipeline) -> any StatefulOptimizer {
         let spec = pipeline.manifest.optimizer
-        let groups = pipeline.parameterGroups.map { group in
-            ZooOptim.ParameterGroup(parameters: group.parameters.map(\.1).filter(\.requiresGrad),
-                                    learningRateMultiplier: Float(group.learningRateMultiplier))
+        let groups = pipeline.parameterGroups.flatMap { group -> [ZooOptim.ParameterGroup] in
+            let trainable = group.parameters.filter(\.1.requiresGrad)
+            let multiplier = Float(group.learningRateMultiplier)
+            guard !spec.decayNormsAndBiases else {
+                return [ZooOptim.ParameterGroup(parameters: trainable.map(\.1), learningRateMultiplier: multiplier)]
+            }
+            let exempt = trainable.filter { Trainer.isNormOrBias($0.0, $0.1) }
+            let decayed = trainable.filter { !Trainer.isNormOrBias($0.0, $0.1) }
+            return [ZooOptim.ParameterGroup(parameters: decayed.map(\.1), learningRateMultiplier: multiplier),
+                    ZooOptim.ParameterGroup(parameters: exempt.map(\.1), learningRateMultiplier: multiplier, weightDecay: 0)]
         }.filter { !$0.parameters.isEmpty }
         switch spec.name {
         case .sgd:
@@ -62,12 +70,31 @@ public final class Trainer {
         }
     }
 
+    /// A bias or a normalisation weight: rank ≤ 1, or named `….bias`.
+    static func isNormOrBias(_ name: String, _ parameter: Tensor) -> Bool {
+        parameter.rank <= 1 || name == "bias" || name.hasSuffix(".bias")
+    }
+
     /// How the training batches are made: the batch size, the seed, and the manifest's sampler and
     /// augmentation; a last short batch is dropped unless it is the only one.
     static func loaderConfiguration(_ manifest: Manifest, trainCount: Int) -> LoaderConfiguration {
         let training = manifest.training
-        return LoaderConfiguration(batchSize: training.batchSize, dropLast: trainCount >= training.batchSize,
-                                   seed: UInt64(truncatingIfNeeded: training.seed))
+        let sampling = Sampling(rawValue: manifest.data?.sampler.rawValue ?? "") ?? .uniform
+        return LoaderConfiguration(batchSize: training.batchSize, sampling: sampling,
+                                   augmentation: manifest.data?.augmentation.map(Trainer.augmentation),
+                                   dropLast: trainCount >= training.batchSize, seed: UInt64(truncatingIfNeeded: training.seed))
+    }
+
+    /// The manifest's augmentation as ZooData applies it.
+    static func augmentation(_ spec: AugmentationSpec) -> Augmentation {
+        Augmentation(cropPadding: spec.cropPadding, horizontalFlip: spec.horizontalFlip,
+                     mean: spec.mean?.map { Float($0) }, standardDeviation: spec.std?.map { Float($0) })
+    }
+
+    /// What evaluation applies of the augmentation: the normalisation alone, when there is one.
+    var evaluationTransform: Augmentation? {
+        guard let spec = manifest.data?.augmentation, spec.mean != nil else { return nil }
+        return Augmentation(mean: spec.mean?.map { Float($0) }, standardDeviation: spec.std?.map { Float($0) })
     }
 
     /// A batch's inputs in the pipeline's input shape (the data's sample shape, or the manifest's
@@ -78,6 +105,15 @@ public final class Trainer {
     }
 
     func checkShapes(_ dataset: Dataset, key: String) throws {
+        if let augmentation = manifest.data?.augmentation {
+            let shape = dataset.sampleShape
+            guard shape.count == 3 else {
+                throw TrainError("data.augmentation: needs image samples [C, H, W]; \(key) has samples of shape \(shape)", isUsage: true)
+            }
+            if let mean = augmentation.mean, mean.count != shape[0] {
+                throw TrainError("data.augmentation.mean: \(mean.count) values for images of \(shape[0]) channel(s) in \(key)", isUsage: true)
+            }
+        }
         guard let inputShape = pipeline.inputShape else { return }
         guard dataset.sampleShape.reduce(1, *) == inputShape.reduce(1, *) else {
             throw TrainError("\(key): samples of shape \(dataset.sampleShape) do not fit data.input_shape \(inputShape)", isUsage: true)
@@ -90,7 +126,11 @@ public final class Trainer {
         var accumulator = EvaluationAccumulator(classCount: trainingCounts.count)
         try withoutGradients {
             for start in stride(from: 0, to: test.count, by: batchSize) {
-                let (inputs, labels) = test.batch(Array(start..<min(start + batchSize, test.count)))
+                var (inputs, labels) = test.batch(Array(start..<min(start + batchSize, test.count)))
+                if let transform = evaluationTransform {
+                    var unused = RandomGenerator(seed: 0)
+                    inputs = transform.apply(inputs, generator: &unused)
+                }
                 let output = try pipeline.forward(shaped(inputs), training: false)
                 guard output.logits.rank == 2, output.logits.shape[1] == trainingCounts.count else {
                     throw TrainError("the head gives logits of shape \(output.logits.shape) for \(trainingCounts.count) classes", isUsage: true)

@@ -112,6 +112,19 @@ final class BadManifestTests: XCTestCase {
         ("set a wrong value", "zoo: 1\n" + model, ["training.batch_size=-4", "optimizer.name=rmsprop"],
          ["--set optimizer.name=rmsprop: optimizer.name: expected one of sgd, adamw, found \"rmsprop\"",
           "--set training.batch_size=-4: training.batch_size: expected at least 1, found -4"]),
+        ("sampler and augmentation", "zoo: 1\n" + model + """
+
+            data:
+              format: npz
+              sampler: class-balance
+              augmentation: {crop_padding: -1, flip: true, mean: [0.5, 0.5]}
+            """, [],
+         ["m.yaml:8:12: data.sampler: expected one of uniform, class-balanced, square-root, found \"class-balance\" (did you mean class-balanced?)",
+          "m.yaml:9:36: data.augmentation.flip: unknown key (known keys: crop_padding, horizontal_flip, mean, std)",
+          "m.yaml:9:17: data.augmentation.std: required key is missing (mean and std go together)",
+          "m.yaml:9:32: data.augmentation.crop_padding: expected at least 0, found -1"]),
+        ("augmentation std count", "zoo: 1\n" + model + "\ndata: {format: npz, augmentation: {mean: [1, 2, 3], std: [1, 2]}}", [],
+         ["m.yaml:6:58: data.augmentation.std: expected 3 numbers like mean, found 2"]),
         ("set without a value", "zoo: 1\n" + model, ["=3"],
          ["--set =3: expected key.path=value"]),
     ]

@@ -31,12 +31,15 @@ final class ManifestDecodingTests: XCTestCase {
           train: data/train.bin
           test: data/test.bin
           long_tail: {ratio: 100, n_max: 500, seed: 3}
+          sampler: square-root
+          augmentation: {crop_padding: 4, horizontal_flip: true, mean: [125.3, 123.0, 113.9], std: [63.0, 62.1, 66.7]}
         optimizer:
           name: sgd
           learning_rate: 0.05
           momentum: 0.9
           weight_decay: 5e-4
           learning_rate_multipliers: {head: 2}
+          decay_norms_and_biases: false
         schedule:
           name: multistep
           warmup_epochs: 5
@@ -74,12 +77,15 @@ final class ManifestDecodingTests: XCTestCase {
         XCTAssertEqual(m.data?.inputShape, [3, 32, 32])
         XCTAssertEqual(m.data?.numClasses, 100)
         XCTAssertEqual(m.data?.longTail, LongTailSpec(ratio: 100, nMax: 500, seed: 3))
+        XCTAssertEqual(m.data?.sampler, .squareRoot)
+        XCTAssertEqual(m.data?.augmentation, AugmentationSpec(cropPadding: 4, horizontalFlip: true, mean: [125.3, 123.0, 113.9],
+                                                              std: [63.0, 62.1, 66.7]))
         let counts = try XCTUnwrap(m.data?.resolvedClassCounts)
         XCTAssertEqual(counts.count, 100)
         XCTAssertEqual(counts.first, 500)
         XCTAssertEqual(counts.last, 5)
         XCTAssertEqual(m.optimizer, OptimizerSpec(name: .sgd, learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4,
-                                                  learningRateMultipliers: ["head": 2]))
+                                                  learningRateMultipliers: ["head": 2], decayNormsAndBiases: false))
         XCTAssertEqual(m.schedule, ScheduleSpec(name: .multistep, warmupEpochs: 5, milestones: [160, 180], gamma: 0.1))
         XCTAssertEqual(m.training, TrainingSpec(epochs: 200, batchSize: 128, seed: 7, twoStream: true))
         XCTAssertEqual(m.evaluation, EvaluationSpec(every: 10, shotGroups: true))
@@ -93,6 +99,7 @@ final class ManifestDecodingTests: XCTestCase {
         XCTAssertEqual(m.model.head.config, ManifestNode(.object([])))
         XCTAssertNil(m.data)
         XCTAssertEqual(m.optimizer, OptimizerSpec())
+        XCTAssertTrue(m.optimizer.decayNormsAndBiases, "weight decay on every parameter, as in PyTorch")
         XCTAssertEqual(m.schedule, ScheduleSpec())
         XCTAssertEqual(m.training, TrainingSpec())
         XCTAssertEqual(m.evaluation, EvaluationSpec())
