@@ -13,7 +13,7 @@ public enum LongTail {
 
     /// The step profile: the first `manyClasses` classes keep `maximum`, the rest `maximum / ratio`.
     public static func stepCounts(classes: Int, maximum: Int, ratio: Double, manyClasses: Int) -> [Int] {
-        (0..<classes).map { $0 < manyClasses ? maximum : Swift.max(1, Int(Double(maximum) / ratio)) }
+        (0..<classes).map { $0 < manyClasses ? maximum : Swift.max(1, Int(Double(maximum) / ratio + 1e-9)) }
     }
 
     /// A subset with at most `counts[c]` samples of class `c`, chosen at random with `seed`

@@ -149,26 +149,46 @@ public enum DataFormat: String, Codable, Sendable, CaseIterable {
 /// An exponential long-tail cut of a balanced training set: class i keeps
 /// `floor(n_max · ratio^(−i/(C−1)))` samples.
 public struct LongTailSpec: Codable, Sendable, Equatable {
+    /// How the class counts fall from `n_max`.
+    public enum Profile: String, Codable, Sendable, CaseIterable {
+        /// `n_i = floor(n_max · ratio^(−i/(C−1)))`.
+        case exponential
+        /// The first `many_classes` classes keep `n_max`, the others `floor(n_max / ratio)`.
+        case step
+    }
+
     public var ratio: Double
     public var nMax: Int
     public var seed: Int
+    public var profile: Profile
+    /// The classes that keep `n_max` in the step profile (default: half of them).
+    public var manyClasses: Int?
 
     enum CodingKeys: String, CodingKey {
-        case ratio, seed
-        case nMax = "n_max"
+        case ratio, seed, profile
+        case nMax = "n_max", manyClasses = "many_classes"
     }
 
-    public init(ratio: Double, nMax: Int, seed: Int = 0) {
+    public init(ratio: Double, nMax: Int, seed: Int = 0, profile: Profile = .exponential, manyClasses: Int? = nil) {
         self.ratio = ratio
         self.nMax = nMax
         self.seed = seed
+        self.profile = profile
+        self.manyClasses = manyClasses
     }
 
     /// The per-class counts of the cut for `classes` classes.
     public func classCounts(classes: Int) -> [Int] {
-        guard classes > 1 else { return [nMax] }
-        return (0..<classes).map { i in
-            Int((Double(nMax) * Foundation.pow(ratio, -Double(i) / Double(classes - 1))).rounded(.down))
+        switch profile {
+        case .exponential:
+            guard classes > 1 else { return [nMax] }
+            // A hair above the exact value so that 1000 · 100^(−1) is 10, not 9.999…
+            return (0..<classes).map { i in
+                Int((Double(nMax) * Foundation.pow(ratio, -Double(i) / Double(classes - 1)) + 1e-9).rounded(.down))
+            }
+        case .step:
+            let many = manyClasses ?? classes / 2
+            return (0..<classes).map { $0 < many ? nMax : Swift.max(1, Int(Double(nMax) / ratio + 1e-9)) }
         }
     }
 }

@@ -241,12 +241,14 @@ final class ManifestReader {
         let classes = o.value("num_classes") { self.int($0, $1, minimum: 1) }
         let counts = o.value("class_counts") { node, path in self.list(node, path) { self.int($0, $1, minimum: 0) } }
         let longTail = o.value("long_tail") { node, path -> LongTailSpec? in
-            guard let l = self.object(node, path, keys: ["ratio", "n_max", "seed"]) else { return nil }
+            guard let l = self.object(node, path, keys: ["ratio", "n_max", "seed", "profile", "many_classes"]) else { return nil }
             let ratio = l.value("ratio", required: true) { self.double($0, $1, minimum: 1) }
             let nMax = l.value("n_max", required: true) { self.int($0, $1, minimum: 1) }
             let seed = l.value("seed") { self.int($0, $1, minimum: 0) } ?? 0
+            let profile = l.value("profile") { self.choice($0, $1, LongTailSpec.Profile.self) } ?? .exponential
+            let many = l.value("many_classes") { self.int($0, $1, minimum: 0) }
             guard let ratio, let nMax else { return nil }
-            return LongTailSpec(ratio: ratio, nMax: nMax, seed: seed)
+            return LongTailSpec(ratio: ratio, nMax: nMax, seed: seed, profile: profile, manyClasses: many)
         }
         let sampler = o.value("sampler") { self.choice($0, $1, SamplerName.self) } ?? .uniform
         let augmentation = o.value("augmentation") { node, path -> AugmentationSpec? in

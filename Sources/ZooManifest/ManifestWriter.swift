@@ -26,7 +26,10 @@ extension Manifest {
                 ("input_shape", data.inputShape.map { .list($0.map(ManifestNode.int)) }),
                 ("num_classes", data.numClasses.map(ManifestNode.int)),
                 ("class_counts", data.classCounts.map { .list($0.map(ManifestNode.int)) }),
-                ("long_tail", data.longTail.map { .object([("ratio", .real($0.ratio)), ("n_max", .int($0.nMax)), ("seed", .int($0.seed))]) }),
+                ("long_tail", data.longTail.map {
+                    .object([("ratio", .real($0.ratio)), ("n_max", .int($0.nMax)), ("seed", .int($0.seed)),
+                             ("profile", .text($0.profile.rawValue)), ("many_classes", $0.manyClasses.map(ManifestNode.int))])
+                }),
                 ("sampler", .text(data.sampler.rawValue)),
                 ("augmentation", data.augmentation.map { a in
                     .object([("crop_padding", .int(a.cropPadding)), ("horizontal_flip", ManifestNode(.bool(a.horizontalFlip))),

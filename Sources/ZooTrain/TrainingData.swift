@@ -55,7 +55,10 @@ public struct TrainingData: Sendable {
             training = Dataset(values: training.values, sampleShape: training.sampleShape, labels: training.labels, classCount: classes)
         }
         if let longTail = spec.longTail {
-            let counts = LongTail.exponentialCounts(classes: training.classCount, maximum: longTail.nMax, ratio: longTail.ratio)
+            let counts = longTail.profile == .step
+                ? LongTail.stepCounts(classes: training.classCount, maximum: longTail.nMax, ratio: longTail.ratio,
+                                      manyClasses: longTail.manyClasses ?? training.classCount / 2)
+                : LongTail.exponentialCounts(classes: training.classCount, maximum: longTail.nMax, ratio: longTail.ratio)
             do {
                 training = try LongTail.cut(training, counts: counts, seed: UInt64(longTail.seed))
             } catch let error as DataError {

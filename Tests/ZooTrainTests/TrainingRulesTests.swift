@@ -81,4 +81,18 @@ final class TrainingRulesTests: XCTestCase {
             XCTAssertEqual((error as? TrainError)?.isUsage, true)
         }
     }
+
+    /// The step profile from the manifest; and the manifest's counts agree with the cut's for the
+    /// exponential profile, including where floating point lands just under a whole number.
+    func testLongTailProfilesFromTheManifest() throws {
+        let (pipeline, scratch) = try pipeline(["data.long_tail={ratio: 2, n_max: 30, profile: step, many_classes: 1}"])
+        XCTAssertEqual(pipeline.manifest.data?.resolvedClassCounts, [30, 15, 15])
+        XCTAssertEqual(try TrainingData.load(pipeline.manifest, folder: scratch.url).classCounts, [30, 15, 15])
+        XCTAssertEqual(LongTailSpec(ratio: 10, nMax: 100, profile: .step).classCounts(classes: 5), [100, 100, 10, 10, 10])
+        for (classes, nMax, ratio) in [(10, 1000, 100.0), (100, 500, 100), (100, 500, 10), (1000, 1280, 256), (7, 33, 3.3)] {
+            XCTAssertEqual(LongTailSpec(ratio: ratio, nMax: nMax).classCounts(classes: classes),
+                           LongTail.exponentialCounts(classes: classes, maximum: nMax, ratio: ratio), "\(classes) \(nMax) \(ratio)")
+        }
+        XCTAssertEqual(LongTailSpec(ratio: 100, nMax: 1000).classCounts(classes: 10), [1000, 599, 359, 215, 129, 77, 46, 27, 16, 10])
+    }
 }
