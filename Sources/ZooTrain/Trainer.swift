@@ -213,8 +213,8 @@ public final class Trainer {
                 guard value.isFinite else {
                     progress.finishLine()
                     let last = position.lastFiniteLoss.map { String(format: "%.6g", $0) } ?? "none"
-                    throw TrainError("loss is \(value) at epoch \(epoch + 1), step \(position.step) (step \(index)/\(stepsPerEpoch) of the epoch); "
-                                     + "last finite loss \(last); stopped, no checkpoint written from this step")
+                    throw TrainError("loss is \(value) at epoch \(epoch + 1), step \(position.step) (step \(index)/\(stepsPerEpoch) of the epoch), "
+                                     + nonFiniteSource(output) + "; last finite loss \(last); stopped, no checkpoint written from this step")
                 }
                 position.lastFiniteLoss = value
                 options.stepLoss?(position.step, value)

@@ -204,7 +204,8 @@ final class TrainerTests: XCTestCase {
         let result = try BuiltProducts.runZoo(["train", file.path, "--plugin-path", plugins.path, "--out", run.path,
                                                "--set", "optimizer.learning_rate=1e30"])
         XCTAssertEqual(result.status, 1, result.output)
-        XCTAssertTrue(result.output.contains("at epoch 1, step 2 "), result.output)
+        XCTAssertTrue(result.output.contains("at epoch 1, step 2 (step 2/8 of the epoch), in head (linear) or before it: the logits are not finite; "),
+                      result.output)
         XCTAssertTrue(result.output.contains("last finite loss "), result.output)
         XCTAssertFalse(result.output.contains("last finite loss none"), result.output)
         XCTAssertFalse(FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoint.safetensors").path))

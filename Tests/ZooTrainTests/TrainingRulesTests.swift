@@ -95,4 +95,15 @@ final class TrainingRulesTests: XCTestCase {
         }
         XCTAssertEqual(LongTailSpec(ratio: 100, nMax: 1000).classCounts(classes: 10), [1000, 599, 359, 215, 129, 77, 46, 27, 16, 10])
     }
+
+    /// A loss that is not finite is traced to the first module holding values that are not.
+    func testANonFiniteLossNamesTheModuleItComesFrom() throws {
+        let (pipeline, scratch) = try pipeline([])
+        let trainer = Trainer(pipeline: pipeline, options: TrainerOptions(runFolder: scratch.url, dataFolder: scratch.url))
+        let weight = try XCTUnwrap(pipeline.namedState.first { $0.0 == "relations.0.linear1.weight" }?.1)
+        weight.withMutableScalars { $0[3] = .infinity }
+        let output = try pipeline.forward(Tensor.zeros([4, 4]), labels: [0, 1, 2, 0], training: true)
+        XCTAssertEqual(trainer.nonFiniteSource(output),
+                       "in relations.0 (batchformer-v1): relations.0.linear1.weight holds values that are not finite")
+    }
 }
