@@ -58,8 +58,10 @@ extension Tensor {
     func mapped(_ f: (Float) -> Float) -> Tensor {
         let result = Tensor.uninitialized(shape)
         let source = UncheckedSendable(storage.pointer), target = UncheckedSendable(result.storage.pointer)
-        Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
-            for index in range { target.value[index] = f(source.value[index]) }
+        OpTimer.measure(.elementwise) {
+            Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
+                for index in range { target.value[index] = f(source.value[index]) }
+            }
         }
         return result
     }
@@ -71,8 +73,10 @@ extension Tensor {
         let result = Tensor.uninitialized(shape)
         let a = UncheckedSendable(storage.pointer), b = UncheckedSendable(other.storage.pointer)
         let target = UncheckedSendable(result.storage.pointer)
-        Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
-            for index in range { target.value[index] = f(a.value[index], b.value[index]) }
+        OpTimer.measure(.elementwise) {
+            Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
+                for index in range { target.value[index] = f(a.value[index], b.value[index]) }
+            }
         }
         return result
     }

@@ -26,7 +26,9 @@ extension Tensor {
                               geometry: Convolution2DGeometry = .init()) -> Tensor {
         let plan = ConvolutionPlan(input: x.shape, weight: weight.shape, geometry: geometry)
         let result = Tensor.uninitialized([plan.batch, plan.outputChannels, plan.outputHeight, plan.outputWidth])
-        plan.forward(x.storage.pointer, weight.storage.pointer, bias?.storage.pointer, into: result.storage.pointer)
+        OpTimer.measure(.convolution) {
+            plan.forward(x.storage.pointer, weight.storage.pointer, bias?.storage.pointer, into: result.storage.pointer)
+        }
         var inputs = [x, weight]
         if let bias {
             precondition(bias.shape == [plan.outputChannels], "[conv2d] bias \(bias.shape) for weight \(weight.shape)")
@@ -35,8 +37,10 @@ extension Tensor {
         return record(result, op: "conv2d", inputs: inputs) { g, needs in
             let gradInput = needs[0] ? Tensor.zeros(x.shape) : nil
             let gradWeight = needs[1] ? Tensor.zeros(weight.shape) : nil
-            plan.backward(g.storage.pointer, input: x.storage.pointer, weight: weight.storage.pointer,
-                          gradInput: gradInput?.storage.pointer, gradWeight: gradWeight?.storage.pointer)
+            OpTimer.measure(.convolution) {
+                plan.backward(g.storage.pointer, input: x.storage.pointer, weight: weight.storage.pointer,
+                              gradInput: gradInput?.storage.pointer, gradWeight: gradWeight?.storage.pointer)
+            }
             let gradBias = needs.count > 2 && needs[2] ? g.sum(alongAxes: [0, 2, 3]) : nil
             return [gradInput, gradWeight, gradBias]
         }

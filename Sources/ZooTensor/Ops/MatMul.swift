@@ -78,6 +78,14 @@ extension Tensor {
     static func gemm(_ a: UnsafePointer<Float>, rows ar: Int, columns ac: Int, transposed ta: Bool,
                      _ b: UnsafePointer<Float>, rows br: Int, columns bc: Int, transposed tb: Bool,
                      into c: UnsafeMutablePointer<Float>, beta: Float) {
+        OpTimer.measure(.gemm) {
+            splitGEMM(a, rows: ar, columns: ac, transposed: ta, b, rows: br, columns: bc, transposed: tb, into: c, beta: beta)
+        }
+    }
+
+    private static func splitGEMM(_ a: UnsafePointer<Float>, rows ar: Int, columns ac: Int, transposed ta: Bool,
+                                  _ b: UnsafePointer<Float>, rows br: Int, columns bc: Int, transposed tb: Bool,
+                                  into c: UnsafeMutablePointer<Float>, beta: Float) {
         Threading.configure()
         let m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc
         guard m > 0, n > 0 else { return }

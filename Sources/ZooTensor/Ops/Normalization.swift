@@ -25,35 +25,37 @@ extension Tensor {
         let p = Pointers(x: x, out: result, saved: normalized, weight: weight, bias: bias)
         let running = UncheckedSendable((runningMean?.storage.pointer, runningVariance?.storage.pointer))
         let deviations = UncheckedSendable(inverseDeviation.pointer)
-        Threading.parallelFor(channels, grain: Swift.max(1, 8192 / Swift.max(reduced, 1))) { range in
-            for c in range {
-                var mean: Float = 0, variance: Float = 0
-                if usesBatchStatistics {
-                    for n in 0..<batch { let base = p.x + (n * channels + c) * spatial; for s in 0..<spatial { mean += base[s] } }
-                    mean /= Float(reduced)
+        OpTimer.measure(.normalization) {
+            Threading.parallelFor(channels, grain: Swift.max(1, 8192 / Swift.max(reduced, 1))) { range in
+                for c in range {
+                    var mean: Float = 0, variance: Float = 0
+                    if usesBatchStatistics {
+                        for n in 0..<batch { let base = p.x + (n * channels + c) * spatial; for s in 0..<spatial { mean += base[s] } }
+                        mean /= Float(reduced)
+                        for n in 0..<batch {
+                            let base = p.x + (n * channels + c) * spatial
+                            for s in 0..<spatial { let d = base[s] - mean; variance += d * d }
+                        }
+                        variance /= Float(reduced)
+                        if training, let runningMean = running.value.0, let runningVariance = running.value.1 {
+                            let unbiased = variance * Float(reduced) / Float(reduced - 1)
+                            runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean
+                            runningVariance[c] = (1 - momentum) * runningVariance[c] + momentum * unbiased
+                        }
+                    } else {
+                        (mean, variance) = (running.value.0![c], running.value.1![c])
+                    }
+                    let inverse = 1 / (variance + epsilon).squareRoot()
+                    deviations.value[c] = inverse
+                    let (w, b) = (p.weight?[c] ?? 1, p.bias?[c] ?? 0)
                     for n in 0..<batch {
-                        let base = p.x + (n * channels + c) * spatial
-                        for s in 0..<spatial { let d = base[s] - mean; variance += d * d }
-                    }
-                    variance /= Float(reduced)
-                    if training, let runningMean = running.value.0, let runningVariance = running.value.1 {
-                        let unbiased = variance * Float(reduced) / Float(reduced - 1)
-                        runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean
-                        runningVariance[c] = (1 - momentum) * runningVariance[c] + momentum * unbiased
-                    }
-                } else {
-                    (mean, variance) = (running.value.0![c], running.value.1![c])
-                }
-                let inverse = 1 / (variance + epsilon).squareRoot()
-                deviations.value[c] = inverse
-                let (w, b) = (p.weight?[c] ?? 1, p.bias?[c] ?? 0)
-                for n in 0..<batch {
-                    let offset = (n * channels + c) * spatial
-                    let source = p.x + offset, target = p.out + offset, saved = p.saved + offset
-                    for k in 0..<spatial {
-                        let xhat = (source[k] - mean) * inverse
-                        saved[k] = xhat
-                        target[k] = xhat * w + b
+                        let offset = (n * channels + c) * spatial
+                        let source = p.x + offset, target = p.out + offset, saved = p.saved + offset
+                        for k in 0..<spatial {
+                            let xhat = (source[k] - mean) * inverse
+                            saved[k] = xhat
+                            target[k] = xhat * w + b
+                        }
                     }
                 }
             }
@@ -67,24 +69,26 @@ extension Tensor {
             let gradBias = bias != nil ? Tensor.uninitialized([channels]) : nil
             let gp = UncheckedSendable(g.storage.pointer)
             let outputs = UncheckedSendable((gradInput?.storage.pointer, gradWeight?.storage.pointer, gradBias?.storage.pointer))
-            Threading.parallelFor(channels, grain: Swift.max(1, 8192 / Swift.max(reduced, 1))) { range in
-                for c in range {
-                    var sumG: Float = 0, sumGX: Float = 0
-                    for n in 0..<batch {
-                        let offset = (n * channels + c) * spatial
-                        let gr = gp.value + offset, xr = p.saved + offset
-                        for k in 0..<spatial { sumG += gr[k]; sumGX += gr[k] * xr[k] }
-                    }
-                    outputs.value.1?[c] = sumGX
-                    outputs.value.2?[c] = sumG
-                    guard let gradInput = outputs.value.0 else { continue }
-                    let scale = (p.weight?[c] ?? 1) * deviations.value[c]
-                    let meanG = usesBatchStatistics ? sumG / Float(reduced) : 0
-                    let meanGX = usesBatchStatistics ? sumGX / Float(reduced) : 0
-                    for n in 0..<batch {
-                        let offset = (n * channels + c) * spatial
-                        let gr = gp.value + offset, xr = p.saved + offset, out = gradInput + offset
-                        for k in 0..<spatial { out[k] = scale * (gr[k] - meanG - xr[k] * meanGX) }
+            OpTimer.measure(.normalization) {
+                Threading.parallelFor(channels, grain: Swift.max(1, 8192 / Swift.max(reduced, 1))) { range in
+                    for c in range {
+                        var sumG: Float = 0, sumGX: Float = 0
+                        for n in 0..<batch {
+                            let offset = (n * channels + c) * spatial
+                            let gr = gp.value + offset, xr = p.saved + offset
+                            for k in 0..<spatial { sumG += gr[k]; sumGX += gr[k] * xr[k] }
+                        }
+                        outputs.value.1?[c] = sumGX
+                        outputs.value.2?[c] = sumG
+                        guard let gradInput = outputs.value.0 else { continue }
+                        let scale = (p.weight?[c] ?? 1) * deviations.value[c]
+                        let meanG = usesBatchStatistics ? sumG / Float(reduced) : 0
+                        let meanGX = usesBatchStatistics ? sumGX / Float(reduced) : 0
+                        for n in 0..<batch {
+                            let offset = (n * channels + c) * spatial
+                            let gr = gp.value + offset, xr = p.saved + offset, out = gradInput + offset
+                            for k in 0..<spatial { out[k] = scale * (gr[k] - meanG - xr[k] * meanGX) }
+                        }
                     }
                 }
             }
@@ -106,23 +110,25 @@ extension Tensor {
         let xp = UncheckedSendable(x.storage.pointer), out = UncheckedSendable(result.storage.pointer)
         let saved = UncheckedSendable(normalized.storage.pointer)
         let w = UncheckedSendable(weight?.storage.pointer), b = UncheckedSendable(bias?.storage.pointer)
-        inverseDeviation.withUnsafeMutableBufferPointer { deviations in
-            let deviations = UncheckedSendable(deviations)
-            Threading.parallelFor(rows, grain: Swift.max(1, 16384 / Swift.max(width, 1))) { range in
-                for row in range {
-                    let source = xp.value + row * width, target = out.value + row * width
-                    let xhat = saved.value + row * width
-                    var mean: Float = 0
-                    for k in 0..<width { mean += source[k] }
-                    mean /= Float(width)
-                    var variance: Float = 0
-                    for k in 0..<width { let d = source[k] - mean; variance += d * d }
-                    let s = 1 / (variance / Float(width) + epsilon).squareRoot()
-                    deviations.value[row] = s
-                    for k in 0..<width {
-                        let value = (source[k] - mean) * s
-                        xhat[k] = value
-                        target[k] = value * (w.value?[k] ?? 1) + (b.value?[k] ?? 0)
+        OpTimer.measure(.normalization) {
+            inverseDeviation.withUnsafeMutableBufferPointer { deviations in
+                let deviations = UncheckedSendable(deviations)
+                Threading.parallelFor(rows, grain: Swift.max(1, 16384 / Swift.max(width, 1))) { range in
+                    for row in range {
+                        let source = xp.value + row * width, target = out.value + row * width
+                        let xhat = saved.value + row * width
+                        var mean: Float = 0
+                        for k in 0..<width { mean += source[k] }
+                        mean /= Float(width)
+                        var variance: Float = 0
+                        for k in 0..<width { let d = source[k] - mean; variance += d * d }
+                        let s = 1 / (variance / Float(width) + epsilon).squareRoot()
+                        deviations.value[row] = s
+                        for k in 0..<width {
+                            let value = (source[k] - mean) * s
+                            xhat[k] = value
+                            target[k] = value * (w.value?[k] ?? 1) + (b.value?[k] ?? 0)
+                        }
                     }
                 }
             }
@@ -131,43 +137,45 @@ extension Tensor {
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
         return record(result, op: "layer norm", inputs: inputs) { g, needs in
-            var gradients: [Tensor?] = []
-            let gp = g.storage.pointer, xhat = normalized.storage.pointer
-            if needs[0] {
-                let grad = Tensor.uninitialized(x.shape)
-                for row in 0..<rows {
-                    let gr = gp + row * width, xr = xhat + row * width, out = grad.storage.pointer + row * width
-                    var meanG: Float = 0, meanGX: Float = 0
-                    for k in 0..<width {
-                        let gw = gr[k] * (weight?.storage.pointer[k] ?? 1)
-                        meanG += gw
-                        meanGX += gw * xr[k]
+            OpTimer.measure(.normalization) {
+                var gradients: [Tensor?] = []
+                let gp = g.storage.pointer, xhat = normalized.storage.pointer
+                if needs[0] {
+                    let grad = Tensor.uninitialized(x.shape)
+                    for row in 0..<rows {
+                        let gr = gp + row * width, xr = xhat + row * width, out = grad.storage.pointer + row * width
+                        var meanG: Float = 0, meanGX: Float = 0
+                        for k in 0..<width {
+                            let gw = gr[k] * (weight?.storage.pointer[k] ?? 1)
+                            meanG += gw
+                            meanGX += gw * xr[k]
+                        }
+                        meanG /= Float(width)
+                        meanGX /= Float(width)
+                        let s = inverseDeviation[row]
+                        for k in 0..<width {
+                            let gw = gr[k] * (weight?.storage.pointer[k] ?? 1)
+                            out[k] = s * (gw - meanG - xr[k] * meanGX)
+                        }
                     }
-                    meanG /= Float(width)
-                    meanGX /= Float(width)
-                    let s = inverseDeviation[row]
-                    for k in 0..<width {
-                        let gw = gr[k] * (weight?.storage.pointer[k] ?? 1)
-                        out[k] = s * (gw - meanG - xr[k] * meanGX)
+                    gradients.append(grad)
+                } else {
+                    gradients.append(nil)
+                }
+                if let weight {
+                    let grad = Tensor.zeros(weight.shape)
+                    for row in 0..<rows {
+                        for k in 0..<width { grad.storage.pointer[k] += gp[row * width + k] * xhat[row * width + k] }
                     }
+                    gradients.append(grad)
                 }
-                gradients.append(grad)
-            } else {
-                gradients.append(nil)
-            }
-            if let weight {
-                let grad = Tensor.zeros(weight.shape)
-                for row in 0..<rows {
-                    for k in 0..<width { grad.storage.pointer[k] += gp[row * width + k] * xhat[row * width + k] }
+                if let bias {
+                    let grad = Tensor.zeros(bias.shape)
+                    for row in 0..<rows { for k in 0..<width { grad.storage.pointer[k] += gp[row * width + k] } }
+                    gradients.append(grad)
                 }
-                gradients.append(grad)
+                return gradients
             }
-            if let bias {
-                let grad = Tensor.zeros(bias.shape)
-                for row in 0..<rows { for k in 0..<width { grad.storage.pointer[k] += gp[row * width + k] } }
-                gradients.append(grad)
-            }
-            return gradients
         }
     }
 }
