@@ -52,7 +52,7 @@ public final class CIFARResNet: Layer {
 
     /// Pooled features `[N, 64]`.
     public func features(_ input: Tensor) -> Tensor {
-        let x = stages.reduce(bn1(conv1(input)).relu()) { $1($0) }
+        let x = stages.reduce(bn1.forwardReLU(conv1(input))) { $1($0) }
         return x.adaptiveAveragePool2d(outputSize: (1, 1)).reshaped([x.shape[0], -1])
     }
 
@@ -86,7 +86,7 @@ public final class BasicBlock: Layer {
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        let out = bn2(conv2(bn1(conv1(input)).relu()))
+        let out = bn2(conv2(bn1.forwardReLU(conv1(input))))
         var shortcut = input
         if stride != 1 || padChannels != 0 {
             shortcut = input.sliced(alongAxis: 2, 0..<input.shape[2], step: stride)

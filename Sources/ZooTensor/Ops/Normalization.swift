@@ -10,6 +10,26 @@ extension Tensor {
         _ x: Tensor, weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVariance: Tensor?,
         training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5
     ) -> Tensor {
+        batchNorm(x, weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
+                  training: training, momentum: momentum, epsilon: epsilon, relu: false)
+    }
+
+    /// `batchNorm(…).relu()` in one pass each way, with one op's memory traffic.
+    public static func batchNormReLU(
+        _ x: Tensor, weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVariance: Tensor?,
+        training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5
+    ) -> Tensor {
+        batchNorm(x, weight: weight, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
+                  training: training, momentum: momentum, epsilon: epsilon, relu: true)
+    }
+
+    /// Per channel: the statistics in two vectorised passes, then `y = x·a + b` (clamped at 0 with
+    /// `relu`) in a third. The derivative rule recomputes x̂ from x and the saved mean and 1/σ
+    /// rather than keeping an x̂ tensor.
+    private static func batchNorm(
+        _ x: Tensor, weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVariance: Tensor?,
+        training: Bool, momentum: Float, epsilon: Float, relu: Bool
+    ) -> Tensor {
         precondition(x.rank >= 2, "[batch norm] expects [N, C, …], got \(x.shape)")
         let (batch, channels) = (x.shape[0], x.shape[1])
         let spatial = x.shape[2...].reduce(1, *)
@@ -20,21 +40,20 @@ extension Tensor {
         }
         let usesBatchStatistics = training || runningMean == nil || runningVariance == nil
         let result = Tensor.uninitialized(x.shape)
-        let normalized = Tensor.uninitialized(x.shape)   // x̂, kept for the derivative rule
-        let inverseDeviation = TensorStorage(count: channels)
-        let p = Pointers(x: x, out: result, saved: normalized, weight: weight, bias: bias)
+        let statistics = TensorStorage(count: 2 * channels)   // mean, then 1/σ, per channel
+        let p = Pointers(x: x, out: result, weight: weight, bias: bias)
         let running = UncheckedSendable((runningMean?.storage.pointer, runningVariance?.storage.pointer))
-        let deviations = UncheckedSendable(inverseDeviation.pointer)
+        let saved = UncheckedSendable(statistics.pointer)
+        let grain = Swift.max(1, 8192 / Swift.max(reduced, 1))
         OpTimer.measure(.normalization) {
-            Threading.parallelFor(channels, grain: Swift.max(1, 8192 / Swift.max(reduced, 1))) { range in
+            Threading.parallelFor(channels, grain: grain) { range in
                 for c in range {
                     var mean: Float = 0, variance: Float = 0
                     if usesBatchStatistics {
-                        for n in 0..<batch { let base = p.x + (n * channels + c) * spatial; for s in 0..<spatial { mean += base[s] } }
+                        for n in 0..<batch { mean += VectorKernels.sum(p.x + (n * channels + c) * spatial, spatial) }
                         mean /= Float(reduced)
                         for n in 0..<batch {
-                            let base = p.x + (n * channels + c) * spatial
-                            for s in 0..<spatial { let d = base[s] - mean; variance += d * d }
+                            variance += VectorKernels.squaredDeviations(p.x + (n * channels + c) * spatial, spatial, mean: mean)
                         }
                         variance /= Float(reduced)
                         if training, let runningMean = running.value.0, let runningVariance = running.value.1 {
@@ -46,16 +65,12 @@ extension Tensor {
                         (mean, variance) = (running.value.0![c], running.value.1![c])
                     }
                     let inverse = 1 / (variance + epsilon).squareRoot()
-                    deviations.value[c] = inverse
-                    let (w, b) = (p.weight?[c] ?? 1, p.bias?[c] ?? 0)
+                    (saved.value[c], saved.value[channels + c]) = (mean, inverse)
+                    let a = (p.weight?[c] ?? 1) * inverse
+                    let b = (p.bias?[c] ?? 0) - mean * a
                     for n in 0..<batch {
                         let offset = (n * channels + c) * spatial
-                        let source = p.x + offset, target = p.out + offset, saved = p.saved + offset
-                        for k in 0..<spatial {
-                            let xhat = (source[k] - mean) * inverse
-                            saved[k] = xhat
-                            target[k] = xhat * w + b
-                        }
+                        VectorKernels.affine(p.x + offset, spatial, a: a, b: b, relu: relu, into: p.out + offset)
                     }
                 }
             }
@@ -63,36 +78,50 @@ extension Tensor {
         var inputs = [x]
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
-        return record(result, op: "batch norm", inputs: inputs) { g, needs in
+        let output = result.storage   // not the tensor: its node holds this rule
+        return record(result, op: relu ? "batch norm + relu" : "batch norm", inputs: inputs) { g, needs in
             let gradInput = needs[0] ? Tensor.uninitialized(x.shape) : nil
             let gradWeight = weight != nil ? Tensor.uninitialized([channels]) : nil
             let gradBias = bias != nil ? Tensor.uninitialized([channels]) : nil
-            let gp = UncheckedSendable(g.storage.pointer)
+            // With the ReLU, the upstream gradient masked by y > 0 (in the input gradient's buffer).
+            let masked = relu ? (gradInput?.storage ?? TensorStorage(count: x.count)) : nil
+            let gp = UncheckedSendable(UnsafePointer(masked?.pointer ?? g.storage.pointer))
+            let upstream = UncheckedSendable(g.storage.pointer), y = UncheckedSendable(output.pointer)
             let outputs = UncheckedSendable((gradInput?.storage.pointer, gradWeight?.storage.pointer, gradBias?.storage.pointer))
             OpTimer.measure(.normalization) {
-                Threading.parallelFor(channels, grain: Swift.max(1, 8192 / Swift.max(reduced, 1))) { range in
+                Threading.parallelFor(channels, grain: grain) { range in
                     for c in range {
+                        let (mean, inverse) = (saved.value[c], saved.value[channels + c])
                         var sumG: Float = 0, sumGX: Float = 0
                         for n in 0..<batch {
                             let offset = (n * channels + c) * spatial
-                            let gr = gp.value + offset, xr = p.saved + offset
-                            for k in 0..<spatial { sumG += gr[k]; sumGX += gr[k] * xr[k] }
+                            if relu {
+                                VectorKernels.reluGradient(upstream.value + offset, y.value + offset, spatial,
+                                                           into: UnsafeMutablePointer(mutating: gp.value) + offset)
+                            }
+                            let (sg, sgx) = VectorKernels.sums(gp.value + offset, p.x + offset, spatial, mean: mean)
+                            sumG += sg
+                            sumGX += sgx
                         }
+                        sumGX *= inverse   // Σ g·x̂
                         outputs.value.1?[c] = sumGX
                         outputs.value.2?[c] = sumG
                         guard let gradInput = outputs.value.0 else { continue }
-                        let scale = (p.weight?[c] ?? 1) * deviations.value[c]
+                        // scale·(g − mean(g) − x̂·mean(g·x̂)) with x̂ = (x − mean)/σ, as a·g + b·x + c.
+                        let scale = (p.weight?[c] ?? 1) * inverse
                         let meanG = usesBatchStatistics ? sumG / Float(reduced) : 0
                         let meanGX = usesBatchStatistics ? sumGX / Float(reduced) : 0
+                        let b = -scale * inverse * meanGX
+                        let constant = scale * (mean * inverse * meanGX - meanG)
                         for n in 0..<batch {
                             let offset = (n * channels + c) * spatial
-                            let gr = gp.value + offset, xr = p.saved + offset, out = gradInput + offset
-                            for k in 0..<spatial { out[k] = scale * (gr[k] - meanG - xr[k] * meanGX) }
+                            VectorKernels.combine(gp.value + offset, p.x + offset, spatial, a: scale, b: b, c: constant,
+                                                  into: gradInput + offset)
                         }
                     }
                 }
             }
-            withExtendedLifetime((normalized, inverseDeviation)) {}   // the raw pointers above point into these
+            withExtendedLifetime((statistics, masked, output, g)) {}   // the raw pointers above point into these
             return [gradInput] + (gradWeight.map { [$0] } ?? []) + (gradBias.map { [$0] } ?? [])
         }
     }
@@ -180,17 +209,16 @@ extension Tensor {
     }
 }
 
-/// Raw pointers of a normalisation's tensors, for its parallel loops (each thread writes only its
-/// own channels or rows).
+/// Raw pointers of a batch normalisation's tensors, for its parallel loops (each thread writes
+/// only its own channels).
 private struct Pointers: @unchecked Sendable {
     let x: UnsafeMutablePointer<Float>
     let out: UnsafeMutablePointer<Float>
-    let saved: UnsafeMutablePointer<Float>
     let weight: UnsafeMutablePointer<Float>?
     let bias: UnsafeMutablePointer<Float>?
 
-    init(x: Tensor, out: Tensor, saved: Tensor, weight: Tensor?, bias: Tensor?) {
-        (self.x, self.out, self.saved) = (x.storage.pointer, out.storage.pointer, saved.storage.pointer)
+    init(x: Tensor, out: Tensor, weight: Tensor?, bias: Tensor?) {
+        (self.x, self.out) = (x.storage.pointer, out.storage.pointer)
         (self.weight, self.bias) = (weight?.storage.pointer, bias?.storage.pointer)
     }
 }
