@@ -23,9 +23,9 @@ extension Tensor {
                   training: training, momentum: momentum, epsilon: epsilon, relu: true)
     }
 
-    /// Per channel: the statistics in two vectorised passes, then `y = x·a + b` (clamped at 0 with
-    /// `relu`) in a third. The derivative rule recomputes x̂ from x and the saved mean and 1/σ
-    /// rather than keeping an x̂ tensor.
+    /// Rows `[n, c]` in memory order, split across the workers: the statistics in one vectorised
+    /// pass, then `y = x·a + b` (clamped at 0 with `relu`) in a second; the derivative rule likewise.
+    /// It recomputes x̂ from x and the saved mean and 1/σ rather than keeping an x̂ tensor.
     private static func batchNorm(
         _ x: Tensor, weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVariance: Tensor?,
         training: Bool, momentum: Float, epsilon: Float, relu: Bool
@@ -42,36 +42,48 @@ extension Tensor {
         let result = Tensor.uninitialized(x.shape)
         let statistics = TensorStorage(count: 2 * channels)   // mean, then 1/σ, per channel
         let p = Pointers(x: x, out: result, weight: weight, bias: bias)
-        let running = UncheckedSendable((runningMean?.storage.pointer, runningVariance?.storage.pointer))
-        let saved = UncheckedSendable(statistics.pointer)
-        let grain = Swift.max(1, 8192 / Swift.max(reduced, 1))
+        let rows = UncheckedSendable(RowGeometry(channels: channels, spatial: spatial, count: batch * channels))
         OpTimer.measure(.normalization) {
-            Threading.parallelFor(channels, grain: grain) { range in
-                for c in range {
-                    var mean: Float = 0, variance: Float = 0
-                    if usesBatchStatistics {
-                        for n in 0..<batch { mean += VectorKernels.sum(p.x + (n * channels + c) * spatial, spatial) }
-                        mean /= Float(reduced)
-                        for n in 0..<batch {
-                            variance += VectorKernels.squaredDeviations(p.x + (n * channels + c) * spatial, spatial, mean: mean)
-                        }
-                        variance /= Float(reduced)
-                        if training, let runningMean = running.value.0, let runningVariance = running.value.1 {
-                            let unbiased = variance * Float(reduced) / Float(reduced - 1)
-                            runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean
-                            runningVariance[c] = (1 - momentum) * runningVariance[c] + momentum * unbiased
-                        }
-                    } else {
-                        (mean, variance) = (running.value.0![c], running.value.1![c])
+            var means = [Float](repeating: 0, count: channels), inverses = means
+            if usesBatchStatistics {
+                // Per row: its sum and its own squared deviations (while it is in L1), combined per channel
+                // as Chan et al.: M2 = Σ M2_row + Σ s_row²/S − (Σ s_row)²/N, in double precision.
+                let totals = rows.value.perChannelSums { row in
+                    let line = p.x + row * spatial
+                    let sum = VectorKernels.sum(line, spatial)
+                    let squares = VectorKernels.squaredDeviations(line, spatial, mean: sum / Float(spatial))
+                    return (Double(sum), Double(squares), Double(sum) * Double(sum) / Double(spatial))
+                }
+                for c in 0..<channels {
+                    let (sum, squares, rowMeans) = totals[c]
+                    let mean = sum / Double(reduced)
+                    let variance = Swift.max(0, squares + rowMeans - sum * mean) / Double(reduced)
+                    means[c] = Float(mean)
+                    inverses[c] = 1 / (Float(variance) + epsilon).squareRoot()
+                    if training, let runningMean = runningMean?.storage.pointer, let runningVariance = runningVariance?.storage.pointer {
+                        let unbiased = Float(variance * Double(reduced) / Double(reduced - 1))
+                        runningMean[c] = (1 - momentum) * runningMean[c] + momentum * Float(mean)
+                        runningVariance[c] = (1 - momentum) * runningVariance[c] + momentum * unbiased
                     }
-                    let inverse = 1 / (variance + epsilon).squareRoot()
-                    (saved.value[c], saved.value[channels + c]) = (mean, inverse)
-                    let a = (p.weight?[c] ?? 1) * inverse
-                    let b = (p.bias?[c] ?? 0) - mean * a
-                    for n in 0..<batch {
-                        let offset = (n * channels + c) * spatial
-                        VectorKernels.affine(p.x + offset, spatial, a: a, b: b, relu: relu, into: p.out + offset)
-                    }
+                }
+            } else {
+                for c in 0..<channels {
+                    means[c] = runningMean!.storage.pointer[c]
+                    inverses[c] = 1 / (runningVariance!.storage.pointer[c] + epsilon).squareRoot()
+                }
+            }
+            var coefficients = [Float](repeating: 0, count: 2 * channels)   // y = x·a + b per channel
+            for c in 0..<channels {
+                (statistics.pointer[c], statistics.pointer[channels + c]) = (means[c], inverses[c])
+                let a = (p.weight?[c] ?? 1) * inverses[c]
+                (coefficients[2 * c], coefficients[2 * c + 1]) = (a, (p.bias?[c] ?? 0) - means[c] * a)
+            }
+            coefficients.withUnsafeBufferPointer { buffer in
+                let k = UncheckedSendable(buffer.baseAddress!)
+                rows.value.forEachRow { row in
+                    let c = row % channels
+                    VectorKernels.affine(p.x + row * spatial, spatial, a: k.value[2 * c], b: k.value[2 * c + 1], relu: relu,
+                                         into: p.out + row * spatial)
                 }
             }
         }
@@ -87,37 +99,39 @@ extension Tensor {
             let masked = relu ? (gradInput?.storage ?? TensorStorage(count: x.count)) : nil
             let gp = UncheckedSendable(UnsafePointer(masked?.pointer ?? g.storage.pointer))
             let upstream = UncheckedSendable(g.storage.pointer), y = UncheckedSendable(output.pointer)
-            let outputs = UncheckedSendable((gradInput?.storage.pointer, gradWeight?.storage.pointer, gradBias?.storage.pointer))
+            let saved = UncheckedSendable(statistics.pointer)
             OpTimer.measure(.normalization) {
-                Threading.parallelFor(channels, grain: grain) { range in
-                    for c in range {
-                        let (mean, inverse) = (saved.value[c], saved.value[channels + c])
-                        var sumG: Float = 0, sumGX: Float = 0
-                        for n in 0..<batch {
-                            let offset = (n * channels + c) * spatial
-                            if relu {
-                                VectorKernels.reluGradient(upstream.value + offset, y.value + offset, spatial,
-                                                           into: UnsafeMutablePointer(mutating: gp.value) + offset)
-                            }
-                            let (sg, sgx) = VectorKernels.sums(gp.value + offset, p.x + offset, spatial, mean: mean)
-                            sumG += sg
-                            sumGX += sgx
-                        }
-                        sumGX *= inverse   // Σ g·x̂
-                        outputs.value.1?[c] = sumGX
-                        outputs.value.2?[c] = sumG
-                        guard let gradInput = outputs.value.0 else { continue }
-                        // scale·(g − mean(g) − x̂·mean(g·x̂)) with x̂ = (x − mean)/σ, as a·g + b·x + c.
-                        let scale = (p.weight?[c] ?? 1) * inverse
-                        let meanG = usesBatchStatistics ? sumG / Float(reduced) : 0
-                        let meanGX = usesBatchStatistics ? sumGX / Float(reduced) : 0
-                        let b = -scale * inverse * meanGX
-                        let constant = scale * (mean * inverse * meanGX - meanG)
-                        for n in 0..<batch {
-                            let offset = (n * channels + c) * spatial
-                            VectorKernels.combine(gp.value + offset, p.x + offset, spatial, a: scale, b: b, c: constant,
-                                                  into: gradInput + offset)
-                        }
+                let totals = rows.value.perChannelSums { row in
+                    let offset = row * spatial
+                    if relu {
+                        VectorKernels.reluGradient(upstream.value + offset, y.value + offset, spatial,
+                                                   into: UnsafeMutablePointer(mutating: gp.value) + offset)
+                    }
+                    let (sg, sgx) = VectorKernels.sums(gp.value + offset, p.x + offset, spatial, mean: saved.value[row % channels])
+                    return (Double(sg), Double(sgx), 0)
+                }
+                var coefficients = [Float](repeating: 0, count: 3 * channels)   // gradient = a·g + b·x + c
+                for c in 0..<channels {
+                    let (mean, inverse) = (saved.value[c], saved.value[channels + c])
+                    let sumG = Float(totals[c].0), sumGX = Float(totals[c].1) * inverse   // Σ g, Σ g·x̂
+                    gradWeight?.storage.pointer[c] = sumGX
+                    gradBias?.storage.pointer[c] = sumG
+                    // scale·(g − mean(g) − x̂·mean(g·x̂)) with x̂ = (x − mean)/σ.
+                    let scale = (p.weight?[c] ?? 1) * inverse
+                    let meanG = usesBatchStatistics ? sumG / Float(reduced) : 0
+                    let meanGX = usesBatchStatistics ? sumGX / Float(reduced) : 0
+                    coefficients[3 * c] = scale
+                    coefficients[3 * c + 1] = -scale * inverse * meanGX
+                    coefficients[3 * c + 2] = scale * (mean * inverse * meanGX - meanG)
+                }
+                guard let gradInput = gradInput?.storage.pointer else { return }
+                let target = UncheckedSendable(gradInput)
+                coefficients.withUnsafeBufferPointer { buffer in
+                    let k = UncheckedSendable(buffer.baseAddress!)
+                    rows.value.forEachRow { row in
+                        let c = row % channels, offset = row * spatial
+                        VectorKernels.combine(gp.value + offset, p.x + offset, spatial, a: k.value[3 * c], b: k.value[3 * c + 1],
+                                              c: k.value[3 * c + 2], into: target.value + offset)
                     }
                 }
             }
@@ -220,5 +234,47 @@ private struct Pointers: @unchecked Sendable {
     init(x: Tensor, out: Tensor, weight: Tensor?, bias: Tensor?) {
         (self.x, self.out) = (x.storage.pointer, out.storage.pointer)
         (self.weight, self.bias) = (weight?.storage.pointer, bias?.storage.pointer)
+    }
+}
+
+/// The rows `[n, c]` of a `[N, C, spatial]` tensor, for loops in memory order across the workers.
+private struct RowGeometry {
+    let channels, spatial, count: Int
+
+    /// Parts worth splitting into: one per worker, unless the tensor is small.
+    private var parts: Int {
+        Swift.min(Threading.threadCount, Swift.max(1, count * spatial / Threading.elementwiseGrain))
+    }
+
+    /// Calls `body(row)` for every row.
+    func forEachRow(_ body: (Int) -> Void) {
+        let parts = parts
+        Threading.parallelParts(parts) { part in
+            for row in (count * part / parts)..<(count * (part + 1) / parts) { body(row) }
+        }
+    }
+
+    /// The sums per channel (row `r` is channel `r % C`) of the three values `rowValues(row)` gives.
+    func perChannelSums(_ rowValues: (Int) -> (Double, Double, Double)) -> [(Double, Double, Double)] {
+        let parts = parts
+        var partials = [Double](repeating: 0, count: parts * channels * 3)
+        partials.withUnsafeMutableBufferPointer { buffer in
+            let base = UncheckedSendable(buffer.baseAddress!)
+            Threading.parallelParts(parts) { part in
+                let own = base.value + part * channels * 3
+                for row in (count * part / parts)..<(count * (part + 1) / parts) {
+                    let (a, b, c) = rowValues(row), slot = own + (row % channels) * 3
+                    slot[0] += a
+                    slot[1] += b
+                    slot[2] += c
+                }
+            }
+        }
+        return (0..<channels).map { c in
+            (0..<parts).reduce((0.0, 0.0, 0.0)) { total, part in
+                let slot = (part * channels + c) * 3
+                return (total.0 + partials[slot], total.1 + partials[slot + 1], total.2 + partials[slot + 2])
+            }
+        }
     }
 }
