@@ -13,6 +13,12 @@ enum VectorKernels {
         UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 
+    /// `max(v, 0)` per lane, as a select (`pointwiseMax` is several times slower here).
+    @inline(__always)
+    static func clamped(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        v.replacing(with: 0, where: v .< SIMD8<Float>())
+    }
+
     /// `Σ x[i]`.
     @inline(__always)
     static func sum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
@@ -54,14 +60,29 @@ enum VectorKernels {
     @inline(__always)
     static func affine(_ x: UnsafePointer<Float>, _ count: Int, a: Float, b: Float, relu: Bool,
                        into out: UnsafeMutablePointer<Float>) {
-        let av = SIMD8<Float>(repeating: a), bv = SIMD8<Float>(repeating: b), zero = SIMD8<Float>()
+        let av = SIMD8<Float>(repeating: a), bv = SIMD8<Float>(repeating: b)
         var i = 0
         if relu {
-            while i + 8 <= count { store(pointwiseMax(load(x, i) * av + bv, zero), out, i); i += 8 }
+            while i + 8 <= count { store(clamped(load(x, i) * av + bv), out, i); i += 8 }
             while i < count { out[i] = Swift.max(x[i] * a + b, 0); i += 1 }
         } else {
             while i + 8 <= count { store(load(x, i) * av + bv, out, i); i += 8 }
             while i < count { out[i] = x[i] * a + b; i += 1 }
+        }
+    }
+
+    /// `out[i] = x[i]·a + b + r[i]`, then clamped at 0 when `relu`.
+    @inline(__always)
+    static func affine(_ x: UnsafePointer<Float>, _ count: Int, a: Float, b: Float, adding r: UnsafePointer<Float>,
+                       relu: Bool, into out: UnsafeMutablePointer<Float>) {
+        let av = SIMD8<Float>(repeating: a), bv = SIMD8<Float>(repeating: b)
+        var i = 0
+        if relu {
+            while i + 8 <= count { store(clamped(load(x, i) * av + bv + load(r, i)), out, i); i += 8 }
+            while i < count { out[i] = Swift.max(x[i] * a + b + r[i], 0); i += 1 }
+        } else {
+            while i + 8 <= count { store(load(x, i) * av + bv + load(r, i), out, i); i += 8 }
+            while i < count { out[i] = x[i] * a + b + r[i]; i += 1 }
         }
     }
 
@@ -78,9 +99,8 @@ enum VectorKernels {
     /// `out[i] = max(x[i], 0)`.
     @inline(__always)
     static func relu(_ x: UnsafePointer<Float>, _ count: Int, into out: UnsafeMutablePointer<Float>) {
-        let zero = SIMD8<Float>()
         var i = 0
-        while i + 8 <= count { store(pointwiseMax(load(x, i), zero), out, i); i += 8 }
+        while i + 8 <= count { store(clamped(load(x, i)), out, i); i += 8 }
         while i < count { out[i] = Swift.max(x[i], 0); i += 1 }
     }
 
