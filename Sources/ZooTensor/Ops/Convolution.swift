@@ -117,17 +117,48 @@ struct ConvolutionPlan: Sendable {
         }
     }
 
+    /// The convolution whose forward is this one's input gradient, when there is one: for stride 1,
+    /// no dilation, one group and "same" padding, the input gradient is the output gradient convolved
+    /// with the weight transposed `[C, O, kh, kw]` and flipped in both spatial axes. That GEMM has
+    /// the forward's shape (inner dimension O·kh·kw rather than O), and im2col replaces col2im.
+    var adjoint: ConvolutionPlan? {
+        guard geometry.groups == 1, geometry.stride == (1, 1), geometry.dilation == (1, 1), !isPointwise,
+              kernelHeight % 2 == 1, kernelWidth % 2 == 1,
+              geometry.padding == ((kernelHeight - 1) / 2, (kernelWidth - 1) / 2) else { return nil }
+        return ConvolutionPlan(input: [batch, outputChannels, outputHeight, outputWidth],
+                               weight: [channels, outputChannels, kernelHeight, kernelWidth],
+                               geometry: Convolution2DGeometry(padding: geometry.padding))
+    }
+
+    /// `weight [O, C, kh, kw]` as the adjoint's weight: `flipped[c][o][i][j] = weight[o][c][kh−1−i][kw−1−j]`.
+    func adjointWeight(_ weight: UnsafePointer<Float>) -> TensorStorage {
+        let (kh, kw) = (kernelHeight, kernelWidth)
+        let flipped = TensorStorage(count: outputChannels * channels * kh * kw)
+        for o in 0..<outputChannels {
+            for c in 0..<channels {
+                let source = weight + (o * channels + c) * kh * kw
+                let target = flipped.pointer + (c * outputChannels + o) * kh * kw
+                for k in 0..<(kh * kw) { target[kh * kw - 1 - k] = source[k] }
+            }
+        }
+        return flipped
+    }
+
     /// Per worker: the weight gradient summed over its samples into its own accumulator (added up
-    /// at the end), and each sample's input gradient by a GEMM into its columns and col2im.
+    /// at the end), and each sample's input gradient by the adjoint convolution, or else by a GEMM
+    /// into its columns and col2im.
     func backward(_ g: UnsafePointer<Float>, input x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                   gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?) {
         let groups = geometry.groups, groupOut = outputChannels / groups
         let weightCount = outputChannels * patch
         let workers = Swift.min(Threading.threadCount, batch)
-        let scratch = TensorStorage(count: workers * columnCount)
+        let adjoint = gradInput == nil ? nil : adjoint
+        let flipped = adjoint.map { _ in adjointWeight(weight) }
+        let scratchCount = Swift.max(columnCount, adjoint?.columnCount ?? 0)
+        let scratch = TensorStorage(count: workers * scratchCount)
         let accumulators = TensorStorage(count: gradWeight == nil ? 0 : workers * weightCount, zeroed: true)
         let parts = forEachPart { part, samples in
-            let columns = scratch.pointer + part * columnCount
+            let columns = scratch.pointer + part * scratchCount
             let accumulator = accumulators.pointer + part * weightCount
             for s in samples {
                 let image = x + s * channels * height * width_
@@ -141,7 +172,12 @@ struct ConvolutionPlan: Sendable {
                                           into: accumulator + group * groupOut * patch, beta: 1)
                     }
                 }
-                if let gradInput {
+                if let gradInput, let adjoint, let flipped {
+                    adjoint.im2col(gradient, into: columns)
+                    Tensor.serialGEMM(flipped.pointer, rows: channels, columns: adjoint.patch, transposed: false,
+                                      columns, rows: adjoint.patch, columns: plane, transposed: false,
+                                      into: gradInput + s * channels * height * width_, beta: 0)
+                } else if let gradInput {
                     let target = gradInput + s * channels * height * width_
                     let destination = isPointwise ? target : columns
                     for group in 0..<groups {
