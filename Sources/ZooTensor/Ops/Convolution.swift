@@ -92,7 +92,7 @@ struct ConvolutionPlan: Sendable {
     /// One sample at a time on each worker: its columns stay in cache between im2col and the GEMM,
     /// and the GEMM writes straight into the sample's `[O, Ho·Wo]` output.
     func forward(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                 into out: UnsafeMutablePointer<Float>) {
+                 into out: UnsafeMutablePointer<Float>, epilogue: ConvolutionEpilogue? = nil) {
         let groups = geometry.groups, groupOut = outputChannels / groups
         let scratch = TensorStorage(count: isPointwise ? 0 : Swift.min(Threading.threadCount, batch) * columnCount)
         _ = forEachPart { part, samples in
@@ -113,6 +113,7 @@ struct ConvolutionPlan: Sendable {
                         for p in 0..<plane { line[p] += b }
                     }
                 }
+                epilogue?.apply(sample: s, plane: plane, to: target)
             }
         }
     }
