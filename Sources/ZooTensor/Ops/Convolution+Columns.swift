@@ -74,55 +74,82 @@ extension ConvolutionPlan {
 
     /// For column row (i, j): the output lines `oh` whose input line is inside the image, the valid
     /// output columns `lo..<hi`, and the flat offset from output index to image index.
+    struct Shift {
+        var lines: Range<Int>
+        var lo, hi, offset: Int
+    }
+
+    /// Calls `body` with the shifts of the kh·kw kernel positions, computed once per call (the
+    /// divisions they need would otherwise cost as much as a small plane's copy, row after row).
     @inline(__always)
-    private func shift(i: Int, j: Int) -> (lines: Range<Int>, lo: Int, hi: Int, offset: Int) {
+    private func withShifts<R>(_ body: (UnsafeBufferPointer<Shift>) -> R) -> R {
         let (ph, pw) = geometry.padding, (dh, dw) = geometry.dilation
-        let rowShift = i * dh - ph   // ih = oh + rowShift
-        let lines = Swift.max(0, -rowShift)..<Swift.min(outputHeight, height - rowShift)
-        let (lo, hi) = ConvolutionPlan.validColumns(j: j, width: width_, outputWidth: outputWidth, stride: 1,
-                                                    padding: pw, dilation: dw)
-        return (lines, lo, hi, rowShift * width_ + j * dw - pw)
+        return withUnsafeTemporaryAllocation(of: Shift.self, capacity: kernelHeight * kernelWidth) { shifts in
+            for i in 0..<kernelHeight {
+                let rowShift = i * dh - ph   // ih = oh + rowShift
+                let lines = Swift.max(0, -rowShift)..<Swift.max(Swift.max(0, -rowShift), Swift.min(outputHeight, height - rowShift))
+                for j in 0..<kernelWidth {
+                    let (lo, hi) = ConvolutionPlan.validColumns(j: j, width: width_, outputWidth: outputWidth, stride: 1,
+                                                                padding: pw, dilation: dw)
+                    shifts.initializeElement(at: i * kernelWidth + j,
+                                             to: Shift(lines: lines, lo: lo, hi: hi, offset: rowShift * width_ + j * dw - pw))
+                }
+            }
+            return body(UnsafeBufferPointer(shifts))
+        }
+    }
+
+    /// Sets `line[ow] = 0` for `ow` outside `lo..<hi` on every output line in `lines`.
+    @inline(__always)
+    private static func clearEdges(_ rows: UnsafeMutablePointer<Float>, _ shift: Shift, width wo: Int) {
+        for oh in shift.lines {
+            let line = rows + oh * wo
+            for ow in 0..<shift.lo { line[ow] = 0 }
+            for ow in shift.hi..<wo { line[ow] = 0 }
+        }
     }
 
     private func shiftedIm2col(_ image: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>) {
-        let (kh, kw, h, w, ho, wo) = (kernelHeight, kernelWidth, height, width_, outputHeight, outputWidth)
-        for row in 0..<(channels * kh * kw) {
-            let c = row / (kh * kw), i = (row / kw) % kh, j = row % kw
-            let plane = image + c * h * w, out = columns + row * ho * wo
-            let (lines, lo, hi, offset) = shift(i: i, j: j)
-            guard !lines.isEmpty, lo < hi else {
-                out.initialize(repeating: 0, count: ho * wo)
-                continue
-            }
-            out.initialize(repeating: 0, count: lines.lowerBound * wo)
-            (out + lines.upperBound * wo).initialize(repeating: 0, count: (ho - lines.upperBound) * wo)
-            // Output indices first..<last read image indices first+offset..<last+offset, kept inside the plane.
-            let first = Swift.max(lines.lowerBound * wo, -offset), last = Swift.min(lines.upperBound * wo, h * w - offset)
-            (out + first).update(from: plane + first + offset, count: last - first)
-            for oh in lines {
-                let line = out + oh * wo
-                for ow in 0..<lo { line[ow] = 0 }
-                for ow in hi..<wo { line[ow] = 0 }
+        let (kk, h, w, ho, wo) = (kernelHeight * kernelWidth, height, width_, outputHeight, outputWidth)
+        withShifts { shifts in
+            for c in 0..<channels {
+                let plane = image + c * h * w
+                for (k, shift) in shifts.enumerated() {
+                    let out = columns + (c * kk + k) * ho * wo
+                    let lines = shift.lines
+                    guard !lines.isEmpty, shift.lo < shift.hi else {
+                        out.initialize(repeating: 0, count: ho * wo)
+                        continue
+                    }
+                    out.initialize(repeating: 0, count: lines.lowerBound * wo)
+                    (out + lines.upperBound * wo).initialize(repeating: 0, count: (ho - lines.upperBound) * wo)
+                    // Output indices first..<last read image indices first+offset..<last+offset, inside the plane.
+                    let first = Swift.max(lines.lowerBound * wo, -shift.offset)
+                    let last = Swift.min(lines.upperBound * wo, h * w - shift.offset)
+                    (out + first).update(from: plane + first + shift.offset, count: last - first)
+                    ConvolutionPlan.clearEdges(out, shift, width: wo)
+                }
             }
         }
     }
 
     private func shiftedCol2im(_ columns: UnsafeMutablePointer<Float>, into image: UnsafeMutablePointer<Float>) {
-        let (kh, kw, h, w, ho, wo) = (kernelHeight, kernelWidth, height, width_, outputHeight, outputWidth)
+        let (kk, h, w, ho, wo) = (kernelHeight * kernelWidth, height, width_, outputHeight, outputWidth)
         image.initialize(repeating: 0, count: channels * h * w)
-        for row in 0..<(channels * kh * kw) {
-            let c = row / (kh * kw), i = (row / kw) % kh, j = row % kw
-            let plane = image + c * h * w, column = columns + row * ho * wo
-            let (lines, lo, hi, offset) = shift(i: i, j: j)
-            guard !lines.isEmpty, lo < hi else { continue }
-            // Entries that im2col read from the padding carry no gradient: zero them, then add flat.
-            for oh in lines {
-                let line = column + oh * wo
-                for ow in 0..<lo { line[ow] = 0 }
-                for ow in hi..<wo { line[ow] = 0 }
+        withShifts { shifts in
+            for c in 0..<channels {
+                let plane = image + c * h * w
+                for (k, shift) in shifts.enumerated() {
+                    let column = columns + (c * kk + k) * ho * wo
+                    guard !shift.lines.isEmpty, shift.lo < shift.hi else { continue }
+                    // Entries that im2col read from the padding carry no gradient: zero them, then add flat.
+                    ConvolutionPlan.clearEdges(column, shift, width: wo)
+                    let first = Swift.max(shift.lines.lowerBound * wo, -shift.offset)
+                    let last = Swift.min(shift.lines.upperBound * wo, h * w - shift.offset)
+                    VectorKernels.add(plane + first + shift.offset, column + first, last - first,
+                                      into: plane + first + shift.offset)
+                }
             }
-            let first = Swift.max(lines.lowerBound * wo, -offset), last = Swift.min(lines.upperBound * wo, h * w - offset)
-            VectorKernels.add(plane + first + offset, column + first, last - first, into: plane + first + offset)
         }
     }
 }
