@@ -146,15 +146,16 @@ struct ConvolutionPlan: Sendable {
     }
 
     /// Per worker: the weight gradient summed over its samples into its own accumulator (added up
-    /// at the end), and each sample's input gradient by the adjoint convolution, or else by a GEMM
-    /// into its columns and col2im.
+    /// at the end), and each sample's input gradient. With an adjoint, one im2col of the output
+    /// gradient feeds both GEMMs; otherwise the weight's from im2col of the input, and the input's
+    /// by a GEMM into columns and col2im.
     func backward(_ g: UnsafePointer<Float>, input x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                   gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?) {
         let groups = geometry.groups, groupOut = outputChannels / groups
         let weightCount = outputChannels * patch
         let workers = Swift.min(Threading.threadCount, batch)
-        let adjoint = gradInput == nil ? nil : adjoint
-        let flipped = adjoint.map { _ in adjointWeight(weight) }
+        let adjoint = adjoint
+        let flipped = gradInput == nil ? nil : adjoint.map { _ in adjointWeight(weight) }
         let scratchCount = Swift.max(columnCount, adjoint?.columnCount ?? 0)
         let scratch = TensorStorage(count: workers * scratchCount)
         let accumulators = TensorStorage(count: gradWeight == nil ? 0 : workers * weightCount, zeroed: true)
@@ -164,6 +165,22 @@ struct ConvolutionPlan: Sendable {
             for s in samples {
                 let image = x + s * channels * height * width_
                 let gradient = g + s * outputChannels * plane
+                if let adjoint {
+                    // The output gradient's columns serve both products: the weight's gradient
+                    // (transposed and flipped, as [C, O·kh·kw]: x · columnsᵀ) and the input's.
+                    adjoint.im2col(gradient, into: columns)
+                    if gradWeight != nil {
+                        Tensor.serialGEMM(image, rows: channels, columns: plane, transposed: false,
+                                          columns, rows: adjoint.patch, columns: plane, transposed: true,
+                                          into: accumulator, beta: 1)
+                    }
+                    if let gradInput, let flipped {
+                        Tensor.serialGEMM(flipped.pointer, rows: channels, columns: adjoint.patch, transposed: false,
+                                          columns, rows: adjoint.patch, columns: plane, transposed: false,
+                                          into: gradInput + s * channels * height * width_, beta: 0)
+                    }
+                    continue
+                }
                 if gradWeight != nil {
                     let source = isPointwise ? image : UnsafePointer(columns)
                     if !isPointwise { im2col(image, into: columns) }
@@ -173,12 +190,7 @@ struct ConvolutionPlan: Sendable {
                                           into: accumulator + group * groupOut * patch, beta: 1)
                     }
                 }
-                if let gradInput, let adjoint, let flipped {
-                    adjoint.im2col(gradient, into: columns)
-                    Tensor.serialGEMM(flipped.pointer, rows: channels, columns: adjoint.patch, transposed: false,
-                                      columns, rows: adjoint.patch, columns: plane, transposed: false,
-                                      into: gradInput + s * channels * height * width_, beta: 0)
-                } else if let gradInput {
+                if let gradInput {
                     let target = gradInput + s * channels * height * width_
                     let destination = isPointwise ? target : columns
                     for group in 0..<groups {
@@ -190,10 +202,20 @@ struct ConvolutionPlan: Sendable {
                 }
             }
         }
-        if let gradWeight {
-            for part in 0..<parts {
-                let accumulator = accumulators.pointer + part * weightCount
+        guard let gradWeight else { return }
+        let kk = kernelHeight * kernelWidth
+        for part in 0..<parts {
+            let accumulator = accumulators.pointer + part * weightCount
+            if adjoint == nil {
                 for index in 0..<weightCount { gradWeight[index] += accumulator[index] }
+                continue
+            }
+            // accumulator[c][o][kh−1−i][kw−1−j] is gradWeight[o][c][i][j].
+            for o in 0..<outputChannels {
+                for c in 0..<channels {
+                    let target = gradWeight + (o * channels + c) * kk, source = accumulator + (c * outputChannels + o) * kk
+                    for k in 0..<kk { target[k] += source[kk - 1 - k] }
+                }
             }
         }
     }
