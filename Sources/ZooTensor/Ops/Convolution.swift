@@ -167,11 +167,12 @@ struct ConvolutionPlan: Sendable {
                 let gradient = g + s * outputChannels * plane
                 if let adjoint {
                     // The output gradient's columns serve both products: the weight's gradient
-                    // (transposed and flipped, as [C, O·kh·kw]: x · columnsᵀ) and the input's.
+                    // (flipped, as [O·kh·kw, C]: columns · xᵀ, the faster way round for few channels)
+                    // and the input's.
                     adjoint.im2col(gradient, into: columns)
                     if gradWeight != nil {
-                        Tensor.serialGEMM(image, rows: channels, columns: plane, transposed: false,
-                                          columns, rows: adjoint.patch, columns: plane, transposed: true,
+                        Tensor.serialGEMM(columns, rows: adjoint.patch, columns: plane, transposed: false,
+                                          image, rows: channels, columns: plane, transposed: true,
                                           into: accumulator, beta: 1)
                     }
                     if let gradInput, let flipped {
@@ -210,11 +211,11 @@ struct ConvolutionPlan: Sendable {
                 for index in 0..<weightCount { gradWeight[index] += accumulator[index] }
                 continue
             }
-            // accumulator[c][o][kh−1−i][kw−1−j] is gradWeight[o][c][i][j].
+            // accumulator[o][kh−1−i][kw−1−j][c] is gradWeight[o][c][i][j].
             for o in 0..<outputChannels {
                 for c in 0..<channels {
-                    let target = gradWeight + (o * channels + c) * kk, source = accumulator + (c * outputChannels + o) * kk
-                    for k in 0..<kk { target[k] += source[kk - 1 - k] }
+                    let target = gradWeight + (o * channels + c) * kk, source = accumulator + o * kk * channels + c
+                    for k in 0..<kk { target[k] += source[(kk - 1 - k) * channels] }
                 }
             }
         }
