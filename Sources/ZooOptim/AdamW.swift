@@ -81,6 +81,10 @@ public final class AdamW: Optimizer {
     public func zeroGradients() { parameters.zeroGradients() }
 
     public func step() {
+        OpTimer.measure(.optimizer) { update() }
+    }
+
+    private func update() {
         for groupIndex in parameters.groups.indices {
             let group = parameters.groups[groupIndex]
             let lr = Double(learningRate) * Double(group.learningRateMultiplier)

@@ -62,6 +62,10 @@ public final class SGD: Optimizer {
     public func zeroGradients() { parameters.zeroGradients() }
 
     public func step() {
+        OpTimer.measure(.optimizer) { update() }
+    }
+
+    private func update() {
         for groupIndex in parameters.groups.indices {
             let group = parameters.groups[groupIndex]
             let factors = SGDKernel.Factors(

@@ -5,6 +5,7 @@ import ZooTensor
 // with and without BatchFormer, W2 inference, and the OpenBLAS sgemm rate measured in the same run.
 //
 //   swift run -c release zoo-bench [--json] [--steps N] [--rounds N] [--only NAME]
+//   swift run -c release zoo-bench --breakdown [--cpu] [--steps N] [--only NAME]   (time per kind of op)
 //
 // Each round runs every workload once, in its own process (so that peak RSS is the workload's
 // own), interleaved with the others; the median round is reported. ZOO_NUM_THREADS sets the
@@ -30,6 +31,12 @@ if let name = option("--worker") {
                          sgemm: sgemm, gemmFraction: name == "w1.train.bf")
     print(String(decoding: try JSONSerialization.data(withJSONObject: result.jsonObject, options: [.sortedKeys]),
                  as: UTF8.self))
+    exit(0)
+}
+
+if arguments.contains("--breakdown") {
+    printBreakdowns(workloadNames.filter { option("--only") == nil || option("--only") == $0 }, steps: steps,
+                    cpuClock: arguments.contains("--cpu"))
     exit(0)
 }
 

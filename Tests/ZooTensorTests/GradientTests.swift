@@ -110,6 +110,9 @@ final class GradientTests: XCTestCase {
             ([2, 4, 5, 5], [4, 1, 3, 3], .init(padding: (1, 1), groups: 4)),          // depthwise
             ([1, 4, 6, 5], [6, 2, 2, 3], .init(stride: (1, 2), dilation: (2, 1), groups: 2)),
             ([3, 2, 4, 4], [5, 2, 1, 1], .init(stride: (2, 2))),
+            ([2, 3, 9, 10], [4, 3, 3, 3], .init(padding: (1, 1))),                    // flat-shift im2col, adjoint
+            ([1, 2, 8, 9], [3, 2, 5, 3], .init(padding: (2, 1))),
+            ([2, 3, 6, 6], [2, 3, 1, 1], .init()),                                    // pointwise
         ]
         for (input, weight, geometry) in cases {
             checkGradients([randomTensor(input, seed: 39), randomTensor(weight, seed: 40), randomTensor([weight[0]], seed: 41)]) {
@@ -143,6 +146,29 @@ final class GradientTests: XCTestCase {
             let normalized = Array(shape.suffix(dimensions))
             checkGradients([randomTensor(shape, seed: 49), randomTensor(normalized, seed: 50), randomTensor(normalized, seed: 51)]) {
                 Tensor.layerNorm($0[0], weight: $0[1], bias: $0[2], normalizedDimensions: dimensions)
+            }
+        }
+    }
+
+    /// The fused op gives the composite's values and gradients (finite differences would straddle the kink).
+    func testBatchNormReLUMatchesBatchNormThenReLU() {
+        for (shape, training) in [([4, 3, 5, 7], true), ([6, 5], true), ([3, 2, 9], false)] {
+            let channels = shape[1]
+            let mean = randomTensor([channels], seed: 61), variance = randomTensor([channels], seed: 62).abs() + 0.5
+            let upstream = randomTensor(shape, seed: 63)
+            func run(fused: Bool) -> [Tensor] {
+                let x = randomTensor(shape, seed: 64), weight = randomTensor([channels], seed: 65)
+                let bias = randomTensor([channels], seed: 66)
+                for tensor in [x, weight, bias] { tensor.requiresGrad = true }
+                let (m, v) = (mean.copied(), variance.copied())
+                let y = fused
+                    ? Tensor.batchNormReLU(x, weight: weight, bias: bias, runningMean: m, runningVariance: v, training: training)
+                    : Tensor.batchNorm(x, weight: weight, bias: bias, runningMean: m, runningVariance: v, training: training).relu()
+                (y * upstream).sum().backward()
+                return [y.detached(), x.grad!, weight.grad!, bias.grad!, m, v]
+            }
+            for (fused, composite) in zip(run(fused: true), run(fused: false)) {
+                assertClose(fused, composite, tolerance: 1e-5, "\(shape)")
             }
         }
     }

@@ -38,6 +38,27 @@ public final class BatchNorm: Layer {
                                 runningVariance: runningVariance, training: isTraining,
                                 momentum: momentum, epsilon: epsilon)
     }
+
+    /// `forward(input).relu()` as one fused op (the same values and gradients, one pass less).
+    public func forwardReLU(_ input: Tensor) -> Tensor {
+        if isTraining { batchesTracked.withMutableScalars { $0[0] += 1 } }
+        return Tensor.batchNormReLU(input, weight: weight, bias: bias, runningMean: runningMean,
+                                    runningVariance: runningVariance, training: isTraining,
+                                    momentum: momentum, epsilon: epsilon)
+    }
+
+    /// In evaluation, this layer as the per-channel `x·scale + shift` it computes, for a convolution
+    /// to apply as it writes its output (with `residual` added, then `relu`).
+    public func inferenceEpilogue(residual: Tensor? = nil, relu: Bool) -> ConvolutionEpilogue {
+        precondition(!isTraining, "[BatchNorm] folds into an epilogue only in evaluation")
+        var scale = [Float](repeating: 0, count: runningMean.count), shift = scale
+        for c in scale.indices {
+            let inverse = 1 / (runningVariance.storage.pointer[c] + epsilon).squareRoot()
+            scale[c] = (weight?.storage.pointer[c] ?? 1) * inverse
+            shift[c] = (bias?.storage.pointer[c] ?? 0) - runningMean.storage.pointer[c] * scale[c]
+        }
+        return ConvolutionEpilogue(scale: scale, shift: shift, residual: residual, relu: relu)
+    }
 }
 
 /// `nn.BatchNorm1d`'s name for the same layer.

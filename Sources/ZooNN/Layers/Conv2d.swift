@@ -33,4 +33,9 @@ public final class Conv2d: Layer {
     public override func forward(_ input: Tensor) -> Tensor {
         Tensor.conv2d(input, weight: weight, bias: bias, geometry: geometry)
     }
+
+    /// The convolution with `epilogue` applied as the output is written (inference only: no gradient).
+    public func forward(_ input: Tensor, then epilogue: ConvolutionEpilogue) -> Tensor {
+        Tensor.conv2d(input, weight: weight, bias: bias, geometry: geometry, epilogue: epilogue)
+    }
 }

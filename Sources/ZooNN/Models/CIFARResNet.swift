@@ -52,7 +52,8 @@ public final class CIFARResNet: Layer {
 
     /// Pooled features `[N, 64]`.
     public func features(_ input: Tensor) -> Tensor {
-        let x = stages.reduce(bn1(conv1(input)).relu()) { $1($0) }
+        let stem = isFolded ? conv1.forward(input, then: bn1.inferenceEpilogue(relu: true)) : bn1.forwardReLU(conv1(input))
+        let x = stages.reduce(stem) { $1($0) }
         return x.adaptiveAveragePool2d(outputSize: (1, 1)).reshaped([x.shape[0], -1])
     }
 
@@ -86,13 +87,23 @@ public final class BasicBlock: Layer {
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        let out = bn2(conv2(bn1(conv1(input)).relu()))
         var shortcut = input
         if stride != 1 || padChannels != 0 {
             shortcut = input.sliced(alongAxis: 2, 0..<input.shape[2], step: stride)
                 .sliced(alongAxis: 3, 0..<input.shape[3], step: stride)
                 .padded([(padChannels, padChannels), (0, 0), (0, 0)])
         }
+        if isFolded {
+            let hidden = conv1.forward(input, then: bn1.inferenceEpilogue(relu: true))
+            return conv2.forward(hidden, then: bn2.inferenceEpilogue(residual: shortcut, relu: true))
+        }
+        let out = bn2(conv2(bn1.forwardReLU(conv1(input))))
         return (out + shortcut).relu()
     }
+}
+
+extension Layer {
+    /// In evaluation without gradients, batch norms (and the residual and ReLU after them) fold into
+    /// the convolutions before them: the same values, without a pass over memory for each.
+    var isFolded: Bool { !isTraining && !GradientMode.isEnabled }
 }

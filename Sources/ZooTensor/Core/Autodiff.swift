@@ -93,9 +93,11 @@ extension Tensor {
 
     private func accumulateLeafGradient(_ gradient: Tensor) {
         if let grad {
-            grad.withMutableScalars { target in
-                gradient.withScalars { source in
-                    for index in 0..<target.count { target[index] += source[index] }
+            OpTimer.measure(.elementwise) {
+    grad.withMutableScalars { target in
+                    gradient.withScalars { source in
+                        for index in 0..<target.count { target[index] += source[index] }
+                    }
                 }
             }
         } else {

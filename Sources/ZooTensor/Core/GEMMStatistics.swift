@@ -3,22 +3,36 @@ import Foundation
 
 /// Time and floating-point work spent in GEMM, collected while `isEnabled` (for the benchmark's
 /// "fraction of sgemm" figure). Off by default: then it costs one branch per GEMM.
+///
+/// Time is kept in thread-seconds: a GEMM split over the whole pool counts its wall time once per
+/// thread, a single-threaded GEMM inside a parallel loop (one per worker) counts its own. The rate
+/// is therefore the pool's, comparable with OpenBLAS's multi-threaded sgemm.
 public enum GEMMStatistics {
     nonisolated(unsafe) public static var isEnabled = false
-    nonisolated(unsafe) private static var seconds = 0.0
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var threadSeconds = 0.0
     nonisolated(unsafe) private static var operations = 0.0
 
-    /// Seconds in GEMM and floating-point operations done there since the last `reset()`.
-    public static var totals: (seconds: Double, operations: Double) { (seconds, operations) }
-
-    public static func reset() {
-        seconds = 0
-        operations = 0
+    /// Seconds in GEMM (thread-seconds over the thread count) and floating-point operations done
+    /// there since the last `reset()`.
+    public static var totals: (seconds: Double, operations: Double) {
+        lock.withLock { (threadSeconds / Double(Threading.threadCount), operations) }
     }
 
-    static func record(m: Int, n: Int, k: Int, since start: UInt64) {
-        seconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-        operations += 2 * Double(m) * Double(n) * Double(k)
+    public static func reset() {
+        lock.withLock {
+            threadSeconds = 0
+            operations = 0
+        }
+    }
+
+    /// Adds one product of `threads` threads' wall time since `start`.
+    static func record(m: Int, n: Int, k: Int, since start: UInt64, threads: Int) {
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        lock.withLock {
+            threadSeconds += seconds * Double(threads)
+            operations += 2 * Double(m) * Double(n) * Double(k)
+        }
     }
 }
 

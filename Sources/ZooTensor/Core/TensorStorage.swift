@@ -16,11 +16,15 @@ public final class TensorStorage: @unchecked Sendable {
     /// Allocates `count` floats, left uninitialised unless `zeroed`.
     public init(count: Int, zeroed: Bool = false) {
         precondition(count >= 0, "[TensorStorage] negative element count \(count)")
-        pointer = StoragePool.acquire(count)
+        let pointer = OpTimer.measure(.allocation) {
+            let pointer = StoragePool.acquire(count)
+            if zeroed { pointer.initialize(repeating: 0, count: count) }
+            return pointer
+        }
+        self.pointer = pointer
         self.count = count
         owner = nil
         isBorrowed = false
-        if zeroed { pointer.initialize(repeating: 0, count: count) }
     }
 
     /// Wraps memory owned elsewhere (a plug-in's parameters), without copying. The memory must stay
@@ -33,7 +37,7 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        if !isBorrowed { StoragePool.release(pointer, count: count) }
+        if !isBorrowed { OpTimer.measure(.allocation) { StoragePool.release(pointer, count: count) } }
     }
 }
 

@@ -1,7 +1,7 @@
 /// Broadcasting element-wise arithmetic. Shapes follow NumPy/PyTorch broadcasting.
 extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        let result = BroadcastKernel.apply(a, b, op: "add", +)
+        let result = a.shape == b.shape ? a.added(b) : BroadcastKernel.apply(a, b, op: "add", +)
         return record(result, op: "add", inputs: [a, b]) { g, _ in
             [g.summed(toShape: a.shape), g.summed(toShape: b.shape)]
         }
@@ -53,13 +53,29 @@ extension Tensor {
     public static func * (a: Float, b: Tensor) -> Tensor { b * a }
     public static func / (a: Tensor, b: Float) -> Tensor { a * (1 / b) }
 
+    /// The sum of two same-shaped tensors, vectorised (no gradient; `+` builds on it).
+    func added(_ other: Tensor) -> Tensor {
+        let result = Tensor.uninitialized(shape)
+        let (a, b) = (UncheckedSendable(storage.pointer), UncheckedSendable(other.storage.pointer))
+        let out = UncheckedSendable(result.storage.pointer)
+        OpTimer.measure(.elementwise) {
+            Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
+                let start = range.lowerBound
+                VectorKernels.add(a.value + start, b.value + start, range.count, into: out.value + start)
+            }
+        }
+        return result
+    }
+
     /// Applies `f` to every element (no gradient; ops build on it).
     @inline(__always)
     func mapped(_ f: (Float) -> Float) -> Tensor {
         let result = Tensor.uninitialized(shape)
         let source = UncheckedSendable(storage.pointer), target = UncheckedSendable(result.storage.pointer)
-        Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
-            for index in range { target.value[index] = f(source.value[index]) }
+        OpTimer.measure(.elementwise) {
+            Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
+                for index in range { target.value[index] = f(source.value[index]) }
+            }
         }
         return result
     }
@@ -71,8 +87,10 @@ extension Tensor {
         let result = Tensor.uninitialized(shape)
         let a = UncheckedSendable(storage.pointer), b = UncheckedSendable(other.storage.pointer)
         let target = UncheckedSendable(result.storage.pointer)
-        Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
-            for index in range { target.value[index] = f(a.value[index], b.value[index]) }
+        OpTimer.measure(.elementwise) {
+            Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
+                for index in range { target.value[index] = f(a.value[index], b.value[index]) }
+            }
         }
         return result
     }

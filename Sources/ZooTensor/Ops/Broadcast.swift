@@ -17,23 +17,25 @@ enum BroadcastKernel {
         let pa = a.storage.pointer, pb = b.storage.pointer, out = result.storage.pointer
         let count = result.count
         let (sa, sb, so) = (UncheckedSendable(pa), UncheckedSendable(pb), UncheckedSendable(out))
-        if a.shape == b.shape {
-            Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
-                for index in range { so.value[index] = f(sa.value[index], sb.value[index]) }
+        OpTimer.measure(.elementwise) {
+            if a.shape == b.shape {
+                Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
+                    for index in range { so.value[index] = f(sa.value[index], sb.value[index]) }
+                }
+            } else if b.count == 1 {
+                let scalar = pb[0]
+                Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
+                    for index in range { so.value[index] = f(sa.value[index], scalar) }
+                }
+            } else if a.count == 1 {
+                let scalar = pa[0]
+                Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
+                    for index in range { so.value[index] = f(scalar, sb.value[index]) }
+                }
+            } else {
+                general(shape: shape, sa: strides(of: a.shape, against: shape),
+                        sb: strides(of: b.shape, against: shape), pa: pa, pb: pb, out: out, f)
             }
-        } else if b.count == 1 {
-            let scalar = pb[0]
-            Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
-                for index in range { so.value[index] = f(sa.value[index], scalar) }
-            }
-        } else if a.count == 1 {
-            let scalar = pa[0]
-            Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
-                for index in range { so.value[index] = f(scalar, sb.value[index]) }
-            }
-        } else {
-            general(shape: shape, sa: strides(of: a.shape, against: shape),
-                    sb: strides(of: b.shape, against: shape), pa: pa, pb: pb, out: out, f)
         }
         return result
     }

@@ -1,7 +1,8 @@
 /// 2-D convolution (cross-correlation, as PyTorch's `F.conv2d`) by im2col and GEMM.
 ///
-/// Samples are processed in chunks: the chunk's columns `[C/g·kh·kw, S·Ho·Wo]` feed one GEMM per
-/// group, so small images still make large GEMMs.
+/// The batch is split across the workers, and each works one sample at a time: the sample's
+/// columns `[C/g·kh·kw, Ho·Wo]` (a few hundred KiB at most for CIFAR widths) stay in cache from
+/// im2col to a single-threaded GEMM per group, whose product is already in `[O, Ho·Wo]` layout.
 public struct Convolution2DGeometry: Sendable, Equatable {
     public var stride: (Int, Int)
     public var padding: (Int, Int)
@@ -26,17 +27,21 @@ extension Tensor {
                               geometry: Convolution2DGeometry = .init()) -> Tensor {
         let plan = ConvolutionPlan(input: x.shape, weight: weight.shape, geometry: geometry)
         let result = Tensor.uninitialized([plan.batch, plan.outputChannels, plan.outputHeight, plan.outputWidth])
-        plan.forward(x.storage.pointer, weight.storage.pointer, bias?.storage.pointer, into: result.storage.pointer)
+        OpTimer.measure(.convolution) {
+            plan.forward(x.storage.pointer, weight.storage.pointer, bias?.storage.pointer, into: result.storage.pointer)
+        }
         var inputs = [x, weight]
         if let bias {
             precondition(bias.shape == [plan.outputChannels], "[conv2d] bias \(bias.shape) for weight \(weight.shape)")
             inputs.append(bias)
         }
         return record(result, op: "conv2d", inputs: inputs) { g, needs in
-            let gradInput = needs[0] ? Tensor.zeros(x.shape) : nil
+            let gradInput = needs[0] ? Tensor.uninitialized(x.shape) : nil
             let gradWeight = needs[1] ? Tensor.zeros(weight.shape) : nil
-            plan.backward(g.storage.pointer, input: x.storage.pointer, weight: weight.storage.pointer,
-                          gradInput: gradInput?.storage.pointer, gradWeight: gradWeight?.storage.pointer)
+            OpTimer.measure(.convolution) {
+                plan.backward(g.storage.pointer, input: x.storage.pointer, weight: weight.storage.pointer,
+                              gradInput: gradInput?.storage.pointer, gradWeight: gradWeight?.storage.pointer)
+            }
             let gradBias = needs.count > 2 && needs[2] ? g.sum(alongAxes: [0, 2, 3]) : nil
             return [gradInput, gradWeight, gradBias]
         }
@@ -70,148 +75,151 @@ struct ConvolutionPlan: Sendable {
                      "[conv2d] kernel \(kernelHeight)×\(kernelWidth) does not fit input \(input) with padding \(geometry.padding)")
     }
 
-    /// Samples per chunk so that the column buffer stays near 4 M floats.
-    var chunk: Int { Swift.max(1, Swift.min(batch, (1 << 22) / Swift.max(1, patch * geometry.groups * plane))) }
+    /// Floats of one sample's column matrix: `[groups · patch, Ho·Wo]`.
+    var columnCount: Int { patch * geometry.groups * plane }
+    /// Whether the column matrix is the image itself (1×1, stride 1, no padding): no im2col then.
+    var isPointwise: Bool {
+        kernelHeight == 1 && kernelWidth == 1 && geometry.stride == (1, 1) && geometry.padding == (0, 0)
+    }
 
+    /// Splits the batch over the workers; `body(part, samples)` runs once per part.
+    func forEachPart(_ body: (_ part: Int, _ samples: Range<Int>) -> Void) -> Int {
+        let parts = Swift.min(Threading.threadCount, batch)
+        Threading.parallelParts(parts) { part in body(part, (batch * part / parts)..<(batch * (part + 1) / parts)) }
+        return parts
+    }
+
+    /// One sample at a time on each worker: its columns stay in cache between im2col and the GEMM,
+    /// and the GEMM writes straight into the sample's `[O, Ho·Wo]` output.
     func forward(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                 into out: UnsafeMutablePointer<Float>) {
+                 into out: UnsafeMutablePointer<Float>, epilogue: ConvolutionEpilogue? = nil) {
         let groups = geometry.groups, groupOut = outputChannels / groups
-        let columns = TensorStorage(count: patch * groups * chunk * plane)
-        let product = TensorStorage(count: outputChannels * chunk * plane)
-        for start in stride(from: 0, to: batch, by: chunk) {
-            let samples = Swift.min(chunk, batch - start)
-            let width = samples * plane
-            im2col(x, samples: start..<(start + samples), into: columns.pointer)
-            for group in 0..<groups {
-                Tensor.gemm(weight + group * groupOut * patch, rows: groupOut, columns: patch, transposed: false,
-                            columns.pointer + group * patch * width, rows: patch, columns: width, transposed: false,
-                            into: product.pointer + group * groupOut * width, beta: 0)
-            }
-            // product [O, S, Ho·Wo] → out [S, O, Ho·Wo], adding the bias.
-            for s in 0..<samples {
-                for o in 0..<outputChannels {
-                    let source = product.pointer + (o * samples + s) * plane
-                    let target = out + ((start + s) * outputChannels + o) * plane
-                    let b = bias?[o] ?? 0
-                    for p in 0..<plane { target[p] = source[p] + b }
+        let scratch = TensorStorage(count: isPointwise ? 0 : Swift.min(Threading.threadCount, batch) * columnCount)
+        _ = forEachPart { part, samples in
+            let columns = scratch.pointer + part * columnCount
+            for s in samples {
+                let image = x + s * channels * height * width_
+                let source = isPointwise ? image : UnsafePointer(columns)
+                if !isPointwise { im2col(image, into: columns) }
+                let target = out + s * outputChannels * plane
+                for group in 0..<groups {
+                    Tensor.serialGEMM(weight + group * groupOut * patch, rows: groupOut, columns: patch, transposed: false,
+                                      source + group * patch * plane, rows: patch, columns: plane, transposed: false,
+                                      into: target + group * groupOut * plane, beta: 0)
                 }
+                if let bias {
+                    for o in 0..<outputChannels {
+                        let line = target + o * plane, b = bias[o]
+                        for p in 0..<plane { line[p] += b }
+                    }
+                }
+                epilogue?.apply(sample: s, plane: plane, to: target)
             }
         }
     }
 
+    /// The convolution whose forward is this one's input gradient, when there is one: for stride 1,
+    /// no dilation, one group and "same" padding, the input gradient is the output gradient convolved
+    /// with the weight transposed `[C, O, kh, kw]` and flipped in both spatial axes. That GEMM has
+    /// the forward's shape (inner dimension O·kh·kw rather than O), and im2col replaces col2im.
+    var adjoint: ConvolutionPlan? {
+        guard geometry.groups == 1, geometry.stride == (1, 1), geometry.dilation == (1, 1), !isPointwise,
+              kernelHeight % 2 == 1, kernelWidth % 2 == 1,
+              geometry.padding == ((kernelHeight - 1) / 2, (kernelWidth - 1) / 2) else { return nil }
+        return ConvolutionPlan(input: [batch, outputChannels, outputHeight, outputWidth],
+                               weight: [channels, outputChannels, kernelHeight, kernelWidth],
+                               geometry: Convolution2DGeometry(padding: geometry.padding))
+    }
+
+    /// `weight [O, C, kh, kw]` as the adjoint's weight: `flipped[c][o][i][j] = weight[o][c][kh−1−i][kw−1−j]`.
+    func adjointWeight(_ weight: UnsafePointer<Float>) -> TensorStorage {
+        let (kh, kw) = (kernelHeight, kernelWidth)
+        let flipped = TensorStorage(count: outputChannels * channels * kh * kw)
+        for o in 0..<outputChannels {
+            for c in 0..<channels {
+                let source = weight + (o * channels + c) * kh * kw
+                let target = flipped.pointer + (c * outputChannels + o) * kh * kw
+                for k in 0..<(kh * kw) { target[kh * kw - 1 - k] = source[k] }
+            }
+        }
+        return flipped
+    }
+
+    /// Per worker: the weight gradient summed over its samples into its own accumulator (added up
+    /// at the end), and each sample's input gradient. With an adjoint, one im2col of the output
+    /// gradient feeds both GEMMs; otherwise the weight's from im2col of the input, and the input's
+    /// by a GEMM into columns and col2im.
     func backward(_ g: UnsafePointer<Float>, input x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                   gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?) {
         let groups = geometry.groups, groupOut = outputChannels / groups
-        let columns = TensorStorage(count: patch * groups * chunk * plane)
-        let gradient = TensorStorage(count: outputChannels * chunk * plane)
-        for start in stride(from: 0, to: batch, by: chunk) {
-            let samples = Swift.min(chunk, batch - start)
-            let width = samples * plane
-            // g [S, O, Ho·Wo] → gradient [O, S, Ho·Wo]
-            for s in 0..<samples {
-                for o in 0..<outputChannels {
-                    (gradient.pointer + (o * samples + s) * plane).update(
-                        from: g + ((start + s) * outputChannels + o) * plane, count: plane)
+        let weightCount = outputChannels * patch
+        let workers = Swift.min(Threading.threadCount, batch)
+        let adjoint = adjoint
+        let flipped = gradInput == nil ? nil : adjoint.map { _ in adjointWeight(weight) }
+        let scratchCount = Swift.max(columnCount, adjoint?.columnCount ?? 0)
+        let scratch = TensorStorage(count: workers * scratchCount)
+        let accumulators = TensorStorage(count: gradWeight == nil ? 0 : workers * weightCount, zeroed: true)
+        let parts = forEachPart { part, samples in
+            let columns = scratch.pointer + part * scratchCount
+            let accumulator = accumulators.pointer + part * weightCount
+            for s in samples {
+                let image = x + s * channels * height * width_
+                let gradient = g + s * outputChannels * plane
+                if let adjoint {
+                    // The output gradient's columns serve both products: the weight's gradient
+                    // (flipped, as [O·kh·kw, C]: columns · xᵀ, the faster way round for few channels)
+                    // and the input's.
+                    adjoint.im2col(gradient, into: columns)
+                    if gradWeight != nil {
+                        Tensor.serialGEMM(columns, rows: adjoint.patch, columns: plane, transposed: false,
+                                          image, rows: channels, columns: plane, transposed: true,
+                                          into: accumulator, beta: 1)
+                    }
+                    if let gradInput, let flipped {
+                        Tensor.serialGEMM(flipped.pointer, rows: channels, columns: adjoint.patch, transposed: false,
+                                          columns, rows: adjoint.patch, columns: plane, transposed: false,
+                                          into: gradInput + s * channels * height * width_, beta: 0)
+                    }
+                    continue
                 }
-            }
-            if let gradWeight {
-                im2col(x, samples: start..<(start + samples), into: columns.pointer)
-                for group in 0..<groups {
-                    Tensor.gemm(gradient.pointer + group * groupOut * width, rows: groupOut, columns: width, transposed: false,
-                                columns.pointer + group * patch * width, rows: patch, columns: width, transposed: true,
-                                into: gradWeight + group * groupOut * patch, beta: 1)
-                }
-            }
-            if let gradInput {
-                for group in 0..<groups {
-                    Tensor.gemm(weight + group * groupOut * patch, rows: groupOut, columns: patch, transposed: true,
-                                gradient.pointer + group * groupOut * width, rows: groupOut, columns: width, transposed: false,
-                                into: columns.pointer + group * patch * width, beta: 0)
-                }
-                col2im(columns.pointer, samples: start..<(start + samples), into: gradInput)
-            }
-        }
-    }
-
-    /// Fills `columns[group][(c·kh + i)·kw + j][s·Ho·Wo + p]` for the samples of one chunk.
-    func im2col(_ x: UnsafePointer<Float>, samples: Range<Int>, into columns: UnsafeMutablePointer<Float>) {
-        let width = samples.count * plane
-        let (sh, sw) = geometry.stride, (ph, pw) = geometry.padding, (dh, dw) = geometry.dilation
-        let source = UncheckedSendable(x), target = UncheckedSendable(columns)
-        let (kh, kw, h, w, ho, wo) = (kernelHeight, kernelWidth, height, width_, outputHeight, outputWidth)
-        let plane = plane
-        Threading.parallelFor(channels * kh * kw, grain: 1) { rows in
-            for row in rows {
-                let c = row / (kh * kw), i = (row / kw) % kh, j = row % kw
-                for (local, s) in samples.enumerated() {
-                    let image = source.value + (s * channels + c) * h * w
-                    let out = target.value + row * width + local * plane
-                    let (lo, hi) = ConvolutionPlan.validColumns(j: j, width: w, outputWidth: wo, stride: sw, padding: pw, dilation: dw)
-                    let shift = j * dw - pw
-                    for oh in 0..<ho {
-                        let ih = oh * sh - ph + i * dh
-                        let line = out + oh * wo
-                        if ih < 0 || ih >= h || lo >= hi {
-                            line.initialize(repeating: 0, count: wo)
-                            continue
-                        }
-                        let base = image + ih * w + shift
-                        if lo > 0 { line.initialize(repeating: 0, count: lo) }
-                        if sw == 1 {
-                            (line + lo).update(from: base + lo, count: hi - lo)
-                        } else {
-                            for ow in lo..<hi { line[ow] = base[ow * sw] }
-                        }
-                        if hi < wo { (line + hi).initialize(repeating: 0, count: wo - hi) }
+                if gradWeight != nil {
+                    let source = isPointwise ? image : UnsafePointer(columns)
+                    if !isPointwise { im2col(image, into: columns) }
+                    for group in 0..<groups {
+                        Tensor.serialGEMM(gradient + group * groupOut * plane, rows: groupOut, columns: plane, transposed: false,
+                                          source + group * patch * plane, rows: patch, columns: plane, transposed: true,
+                                          into: accumulator + group * groupOut * patch, beta: 1)
                     }
                 }
+                if let gradInput {
+                    let target = gradInput + s * channels * height * width_
+                    let destination = isPointwise ? target : columns
+                    for group in 0..<groups {
+                        Tensor.serialGEMM(weight + group * groupOut * patch, rows: groupOut, columns: patch, transposed: true,
+                                          gradient + group * groupOut * plane, rows: groupOut, columns: plane, transposed: false,
+                                          into: destination + group * patch * plane, beta: 0)
+                    }
+                    if !isPointwise { col2im(columns, into: target) }
+                }
             }
         }
-    }
-
-    /// The adjoint of `im2col`: adds the columns back onto the image gradient.
-    func col2im(_ columns: UnsafePointer<Float>, samples: Range<Int>, into gradInput: UnsafeMutablePointer<Float>) {
-        let width = samples.count * plane
-        let (sh, sw) = geometry.stride, (ph, pw) = geometry.padding, (dh, dw) = geometry.dilation
-        let source = UncheckedSendable(columns), target = UncheckedSendable(gradInput)
-        let (kh, kw, h, w, ho, wo) = (kernelHeight, kernelWidth, height, width_, outputHeight, outputWidth)
-        let plane = plane
-        // Parallel over channels: each channel's rows write only that channel's image.
-        Threading.parallelFor(channels, grain: 1) { channelRange in
-            for c in channelRange {
-                for i in 0..<kh {
-                    for j in 0..<kw {
-                        let row = (c * kh + i) * kw + j
-                        let (lo, hi) = ConvolutionPlan.validColumns(j: j, width: w, outputWidth: wo, stride: sw, padding: pw, dilation: dw)
-                        let shift = j * dw - pw
-                        for (local, s) in samples.enumerated() {
-                            let image = target.value + (s * channels + c) * h * w
-                            let column = source.value + row * width + local * plane
-                            for oh in 0..<ho {
-                                let ih = oh * sh - ph + i * dh
-                                if ih < 0 || ih >= h { continue }
-                                let base = image + ih * w + shift, line = column + oh * wo
-                                if sw == 1 {
-                                    for ow in lo..<hi { base[ow] += line[ow] }
-                                } else {
-                                    for ow in lo..<hi { base[ow * sw] += line[ow] }
-                                }
-                            }
-                        }
-                    }
+        guard let gradWeight else { return }
+        let kk = kernelHeight * kernelWidth
+        for part in 0..<parts {
+            let accumulator = accumulators.pointer + part * weightCount
+            if adjoint == nil {
+                for index in 0..<weightCount { gradWeight[index] += accumulator[index] }
+                continue
+            }
+            // accumulator[o][kh−1−i][kw−1−j][c] is gradWeight[o][c][i][j].
+            for o in 0..<outputChannels {
+                for c in 0..<channels {
+                    let target = gradWeight + (o * channels + c) * kk, source = accumulator + o * kk * channels + c
+                    for k in 0..<kk { target[k] += source[(kk - 1 - k) * channels] }
                 }
             }
         }
     }
 
-    /// The output columns `lo..<hi` whose input column for kernel column `j` lies inside the image.
-    @inline(__always)
-    static func validColumns(j: Int, width: Int, outputWidth: Int, stride: Int, padding: Int, dilation: Int)
-        -> (Int, Int) {
-        func ceilDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? (a + b - 1) / b : -((-a) / b) }
-        let offset = padding - j * dilation
-        return (Swift.max(0, ceilDivide(offset, stride)), Swift.min(outputWidth, ceilDivide(width + offset, stride)))
-    }
-
-    private var width_: Int { width }
+    var width_: Int { width }
 }

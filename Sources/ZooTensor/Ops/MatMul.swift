@@ -78,6 +78,14 @@ extension Tensor {
     static func gemm(_ a: UnsafePointer<Float>, rows ar: Int, columns ac: Int, transposed ta: Bool,
                      _ b: UnsafePointer<Float>, rows br: Int, columns bc: Int, transposed tb: Bool,
                      into c: UnsafeMutablePointer<Float>, beta: Float) {
+        OpTimer.measure(.gemm) {
+            splitGEMM(a, rows: ar, columns: ac, transposed: ta, b, rows: br, columns: bc, transposed: tb, into: c, beta: beta)
+        }
+    }
+
+    private static func splitGEMM(_ a: UnsafePointer<Float>, rows ar: Int, columns ac: Int, transposed ta: Bool,
+                                  _ b: UnsafePointer<Float>, rows br: Int, columns bc: Int, transposed tb: Bool,
+                                  into c: UnsafeMutablePointer<Float>, beta: Float) {
         Threading.configure()
         let m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc
         guard m > 0, n > 0 else { return }
@@ -104,7 +112,22 @@ extension Tensor {
                 blockGEMM(sa.value, ta, sb.value, tb, sc.value, rows: 0..<m, columns: columns, k: k, lda: ac, ldb: bc, ldc: n, beta: beta)
             }
         }
-        if GEMMStatistics.isEnabled { GEMMStatistics.record(m: m, n: n, k: k, since: start) }
+        if GEMMStatistics.isEnabled { GEMMStatistics.record(m: m, n: n, k: k, since: start, threads: threads) }
+    }
+
+    /// `c = op(a)·op(b) + beta·c` on the calling thread alone: for kernels that already split their
+    /// work across the workers (one product per sample, say).
+    static func serialGEMM(_ a: UnsafePointer<Float>, rows ar: Int, columns ac: Int, transposed ta: Bool,
+                           _ b: UnsafePointer<Float>, rows br: Int, columns bc: Int, transposed tb: Bool,
+                           into c: UnsafeMutablePointer<Float>, beta: Float) {
+        let m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc
+        precondition(k > 0, "[gemm] empty inner dimension")
+        guard m > 0, n > 0 else { return }
+        OpTimer.measure(.gemm) {
+            let start = GEMMStatistics.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
+            blockGEMM(a, ta, b, tb, c, rows: 0..<m, columns: 0..<n, k: k, lda: ac, ldb: bc, ldc: n, beta: beta)
+            if GEMMStatistics.isEnabled { GEMMStatistics.record(m: m, n: n, k: k, since: start, threads: 1) }
+        }
     }
 
     /// One block `c[rows, columns]` of the product, by a single-threaded `cblas_sgemm`.

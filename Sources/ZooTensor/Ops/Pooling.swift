@@ -71,23 +71,27 @@ extension Tensor {
         let rowBins = bins(h, oh), columnBins = bins(w, ow), planes = shape[0] * shape[1]
         let result = Tensor.uninitialized([shape[0], shape[1], oh, ow])
         let x = storage.pointer, out = result.storage.pointer
-        for plane in 0..<planes {
-            for (i, rows) in rowBins.enumerated() {
-                for (j, columns) in columnBins.enumerated() {
-                    var total: Float = 0
-                    for r in rows { for c in columns { total += x[(plane * h + r) * w + c] } }
-                    out[(plane * oh + i) * ow + j] = total / Float(rows.count * columns.count)
+        OpTimer.measure(.elementwise) {
+            for plane in 0..<planes {
+                for (i, rows) in rowBins.enumerated() {
+                    for (j, columns) in columnBins.enumerated() {
+                        var total: Float = 0
+                        for r in rows { for c in columns { total += x[(plane * h + r) * w + c] } }
+                        out[(plane * oh + i) * ow + j] = total / Float(rows.count * columns.count)
+                    }
                 }
             }
         }
         let inputShape = shape
         return Tensor.record(result, op: "adaptive average pool", inputs: [self]) { g, _ in
             let grad = Tensor.zeros(inputShape)
-            for plane in 0..<planes {
-                for (i, rows) in rowBins.enumerated() {
-                    for (j, columns) in columnBins.enumerated() {
-                        let share = g.storage.pointer[(plane * oh + i) * ow + j] / Float(rows.count * columns.count)
-                        for r in rows { for c in columns { grad.storage.pointer[(plane * h + r) * w + c] += share } }
+            OpTimer.measure(.elementwise) {
+                for plane in 0..<planes {
+                    for (i, rows) in rowBins.enumerated() {
+                        for (j, columns) in columnBins.enumerated() {
+                            let share = g.storage.pointer[(plane * oh + i) * ow + j] / Float(rows.count * columns.count)
+                            for r in rows { for c in columns { grad.storage.pointer[(plane * h + r) * w + c] += share } }
+                        }
                     }
                 }
             }

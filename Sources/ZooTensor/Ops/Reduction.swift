@@ -105,11 +105,13 @@ extension Tensor {
         keptShape[axis] = 1
         let result = Tensor.zeros(keptShape)
         let x = storage.pointer, out = result.storage.pointer
-        for o in 0..<outer {
-            let target = out + o * inner
-            for k in 0..<length {
-                let source = x + (o * length + k) * inner
-                for i in 0..<inner { target[i] += source[i] }
+        OpTimer.measure(.elementwise) {
+            for o in 0..<outer {
+                let target = out + o * inner
+                for k in 0..<length {
+                    let source = x + (o * length + k) * inner
+                    for i in 0..<inner { target[i] += source[i] }
+                }
             }
         }
         return result

@@ -50,12 +50,14 @@ extension Tensor {
     static func gatherStrided(from source: UnsafePointer<Float>, shape: [Int], strides: [Int],
                               into target: UnsafeMutablePointer<Float>) {
         let inner = shape.last ?? 1, innerStride = strides.last ?? 1
-        forEachStridedRow(shape: shape, strides: strides) { row, offset in
-            let out = target + row * inner
-            if innerStride == 1 {
-                out.update(from: source + offset, count: inner)
-            } else {
-                for k in 0..<inner { out[k] = source[offset + k * innerStride] }
+        OpTimer.measure(.elementwise) {
+            forEachStridedRow(shape: shape, strides: strides) { row, offset in
+                let out = target + row * inner
+                if innerStride == 1 {
+                    out.update(from: source + offset, count: inner)
+                } else {
+                    for k in 0..<inner { out[k] = source[offset + k * innerStride] }
+                }
             }
         }
     }
@@ -64,8 +66,10 @@ extension Tensor {
     static func scatterStrided(from source: UnsafePointer<Float>, shape: [Int], strides: [Int],
                                into target: UnsafeMutablePointer<Float>) {
         let inner = shape.last ?? 1, innerStride = strides.last ?? 1
-        forEachStridedRow(shape: shape, strides: strides) { row, offset in
-            for k in 0..<inner { target[offset + k * innerStride] = source[row * inner + k] }
+        OpTimer.measure(.elementwise) {
+            forEachStridedRow(shape: shape, strides: strides) { row, offset in
+                for k in 0..<inner { target[offset + k * innerStride] = source[row * inner + k] }
+            }
         }
     }
 

@@ -12,20 +12,24 @@ extension Tensor {
         let (outer, extent, inner) = splitAround(axis)
         let result = Tensor.uninitialized(newShape)
         let x = storage.pointer, out = result.storage.pointer
-        for o in 0..<outer {
-            for k in 0..<length {
-                (out + (o * length + k) * inner).update(
-                    from: x + (o * extent + range.lowerBound + k * step) * inner, count: inner)
+        OpTimer.measure(.elementwise) {
+            for o in 0..<outer {
+                for k in 0..<length {
+                    (out + (o * length + k) * inner).update(
+                        from: x + (o * extent + range.lowerBound + k * step) * inner, count: inner)
+                }
             }
         }
         let inputShape = shape
         return Tensor.record(result, op: "slice", inputs: [self]) { g, _ in
             let grad = Tensor.zeros(inputShape)
             let gp = g.storage.pointer, target = grad.storage.pointer
-            for o in 0..<outer {
-                for k in 0..<length {
-                    (target + (o * extent + range.lowerBound + k * step) * inner).update(
-                        from: gp + (o * length + k) * inner, count: inner)
+            OpTimer.measure(.elementwise) {
+                for o in 0..<outer {
+                    for k in 0..<length {
+                        (target + (o * extent + range.lowerBound + k * step) * inner).update(
+                            from: gp + (o * length + k) * inner, count: inner)
+                    }
                 }
             }
             return [grad]

@@ -47,9 +47,29 @@ extension Tensor {
     }
 
     public func relu() -> Tensor {
-        let result = mapped { $0 > 0 ? $0 : 0 }
+        let result = Tensor.uninitialized(shape)
+        let (x, out) = (UncheckedSendable(storage.pointer), UncheckedSendable(result.storage.pointer))
+        OpTimer.measure(.elementwise) {
+            Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
+                VectorKernels.relu(x.value + range.lowerBound, range.count, into: out.value + range.lowerBound)
+            }
+        }
         let saved = result.detached()
-        return Tensor.record(result, op: "relu", inputs: [self]) { g, _ in [g.zipped(saved) { $1 > 0 ? $0 : 0 }] }
+        return Tensor.record(result, op: "relu", inputs: [self]) { g, _ in [g.reluGradient(output: saved)] }
+    }
+
+    /// The ReLU derivative rule: this upstream gradient where the ReLU's `output` is positive, else 0.
+    func reluGradient(output: Tensor) -> Tensor {
+        let result = Tensor.uninitialized(shape)
+        let (g, y, out) = (UncheckedSendable(storage.pointer), UncheckedSendable(output.storage.pointer),
+                           UncheckedSendable(result.storage.pointer))
+        OpTimer.measure(.elementwise) {
+            Threading.parallelFor(count, grain: Threading.elementwiseGrain) { range in
+                VectorKernels.reluGradient(g.value + range.lowerBound, y.value + range.lowerBound, range.count,
+                                           into: out.value + range.lowerBound)
+            }
+        }
+        return result
     }
 
     /// GELU with the exact erf form (PyTorch's default `approximate='none'`).
