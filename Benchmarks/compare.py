@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Zoo against PyTorch on the workloads of DESIGN.md §6, side by side, in alternating rounds.
+
+For each round and each workload, zoo-bench --worker and pytorch_workloads.py run the same
+workload, each in its own process, one after the other (Zoo first in even rounds, PyTorch first in
+odd ones), with the same thread count, warm-up and timed steps. The table gives, per workload, the
+median samples/s of each side, the ratio Zoo / PyTorch (median, and min–max over the rounds' paired
+ratios), and the median peak RSS of each side. W2 inference is also compared with BatchFormer in
+the manifest and absent, against the run-to-run spread.
+
+    python3 Benchmarks/compare.py [--rounds 5] [--threads N] [--python PYTHON] [--zoo-bench PATH]
+                                  [--only NAME]... [--json FILE]
+
+This driver needs only the Python standard library; PYTHON (default /tmp/torchenv/bin/python) is
+the interpreter that has torch. `make compare` builds Zoo in release and runs it.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+# Workload → (warm-up steps, timed steps), the same on both sides; about a second or more of timed
+# work each at 2 threads.
+WORKLOADS = {
+    "w1.train.bf": (2, 20),
+    "w1.train.plain": (3, 60),
+    "w2.train.bf": (2, 5),
+    "w2.train.plain": (2, 5),
+    "w2.infer": (2, 12),
+    "w2.infer.bf-loaded": (2, 12),
+}
+
+
+def run_json(command, environment):
+    """Runs a command and returns the JSON object of its last output line."""
+    completed = subprocess.run(command, env=environment, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({completed.returncode}):\n{completed.stderr}{completed.stdout}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def machine():
+    """The CPU's model name, as lscpu gives it."""
+    try:
+        output = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in output.splitlines():
+            if line.startswith("Model name:"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def mib(value):
+    return f"{value / 1048576:.0f} MiB"
+
+
+def spread(values):
+    """(max − min) / median, in percent."""
+    return (max(values) - min(values)) / statistics.median(values) * 100
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--python", default="/tmp/torchenv/bin/python", help="an interpreter with torch")
+    parser.add_argument("--zoo-bench", default=os.path.join(ROOT, ".build", "release", "zoo-bench"))
+    parser.add_argument("--only", action="append", choices=sorted(WORKLOADS), help="a workload (repeatable)")
+    parser.add_argument("--json", help="also write every run's result to this file")
+    arguments = parser.parse_args()
+
+    if not os.access(arguments.zoo_bench, os.X_OK):
+        raise SystemExit(f"{arguments.zoo_bench} is missing: build it first (swift build -c release)")
+    check = subprocess.run([arguments.python, "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True)
+    if check.returncode != 0:
+        raise SystemExit(f"{arguments.python} cannot import torch; make a virtualenv with it, e.g.\n"
+                         "  python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch numpy\n"
+                         "and pass --python /tmp/torchenv/bin/python")
+    torch_version = check.stdout.strip()
+
+    names = arguments.only or list(WORKLOADS)
+    environment = dict(os.environ, ZOO_NUM_THREADS=str(arguments.threads))
+    script = os.path.join(HERE, "pytorch_workloads.py")
+    runs = {name: {"zoo": [], "pytorch": []} for name in names}
+    loads = []  # the 1-minute load average before each run: other work on the machine shows here
+    for round_index in range(arguments.rounds):
+        for name in names:
+            warmup, steps = WORKLOADS[name]
+            counts = ["--warmup", str(warmup), "--steps", str(steps)]
+            commands = {
+                "zoo": [arguments.zoo_bench, "--worker", name] + counts,
+                "pytorch": [arguments.python, script, name, "--threads", str(arguments.threads)] + counts,
+            }
+            order = ["zoo", "pytorch"] if round_index % 2 == 0 else ["pytorch", "zoo"]
+            for side in order:
+                loads.append(os.getloadavg()[0])
+                result = run_json(commands[side], environment)
+                runs[name][side].append(result)
+                print(f"round {round_index + 1}/{arguments.rounds}  {name:<19} {side:<8} "
+                      f"{result['samples_per_second']:9.1f} samples/s  {mib(result['peak_rss_bytes'])}",
+                      file=sys.stderr, flush=True)
+
+    builds = {result["build"] for name in names for result in runs[name]["zoo"]}
+    threads = {result["threads"] for name in names for side in ("zoo", "pytorch") for result in runs[name][side]}
+    print(f"\nmachine: {machine()}, {os.cpu_count()} cores; threads: {', '.join(map(str, sorted(threads)))}; "
+          f"Zoo build: {', '.join(sorted(builds))}; PyTorch {torch_version}; "
+          f"median of {arguments.rounds} alternating rounds, each run in its own process; "
+          f"load average {min(loads):.1f}–{max(loads):.1f} during the runs\n")
+    print("| workload | Zoo samples/s | PyTorch samples/s | Zoo / PyTorch (min–max) | Zoo peak RSS | PyTorch peak RSS |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name in names:
+        zoo = [r["samples_per_second"] for r in runs[name]["zoo"]]
+        torch = [r["samples_per_second"] for r in runs[name]["pytorch"]]
+        ratios = [z / t for z, t in zip(zoo, torch)]
+        zoo_rss = statistics.median(r["peak_rss_bytes"] for r in runs[name]["zoo"])
+        torch_rss = statistics.median(r["peak_rss_bytes"] for r in runs[name]["pytorch"])
+        print(f"| `{name}` | {statistics.median(zoo):,.0f} | {statistics.median(torch):,.0f} | "
+              f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f}) | {mib(zoo_rss)} | {mib(torch_rss)} |")
+
+    if "w2.infer" in runs and "w2.infer.bf-loaded" in runs:
+        print("\nW2 inference, BatchFormer in the manifest (training only, skipped in evaluation) against absent:")
+        for side in ("zoo", "pytorch"):
+            absent = [r["samples_per_second"] for r in runs["w2.infer"][side]]
+            loaded = [r["samples_per_second"] for r in runs["w2.infer.bf-loaded"][side]]
+            difference = (statistics.median(loaded) / statistics.median(absent) - 1) * 100
+            noise = max(spread(absent), spread(loaded))
+            verdict = "less than" if abs(difference) < noise else "NOT less than"
+            print(f"  {side:<8} absent {statistics.median(absent):,.0f} samples/s (spread {spread(absent):.1f}%), "
+                  f"loaded {statistics.median(loaded):,.0f} (spread {spread(loaded):.1f}%): "
+                  f"difference {difference:+.1f}%, {verdict} the run-to-run spread")
+
+    if arguments.json:
+        with open(arguments.json, "w") as file:
+            json.dump({"machine": machine(), "threads": arguments.threads, "rounds": arguments.rounds, "loads": loads,
+                       "torch_version": torch_version, "runs": runs}, file, indent=2, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main()
