@@ -18,9 +18,11 @@ the interpreter that has torch. `make compare` builds Zoo in release and runs it
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -37,12 +39,36 @@ WORKLOADS = {
 }
 
 
+def busy_seconds():
+    """CPU seconds the whole machine has spent busy since boot (/proc/stat), or None."""
+    try:
+        with open("/proc/stat") as file:
+            fields = [int(value) for value in file.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def children_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_json(command, environment):
-    """Runs a command and returns the JSON object of its last output line."""
+    """Runs a command and returns the JSON object of its last output line, with `foreign_cores`:
+    the CPU the rest of the machine used meanwhile, in cores (busy time not the command's, over
+    the wall time)."""
+    busy, own, start = busy_seconds(), children_seconds(), time.monotonic()
     completed = subprocess.run(command, env=environment, capture_output=True, text=True)
+    wall = time.monotonic() - start
     if completed.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({completed.returncode}):\n{completed.stderr}{completed.stdout}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    if busy is not None:
+        foreign = (busy_seconds() - busy) - (children_seconds() - own)
+        result["foreign_cores"] = max(0.0, foreign / wall)
+    return result
 
 
 def machine():
@@ -74,6 +100,10 @@ def main():
     parser.add_argument("--zoo-bench", default=os.path.join(ROOT, ".build", "release", "zoo-bench"))
     parser.add_argument("--only", action="append", choices=sorted(WORKLOADS), help="a workload (repeatable)")
     parser.add_argument("--json", help="also write every run's result to this file")
+    parser.add_argument("--max-foreign", type=float, default=0.25,
+                        help="other work (in cores) beside a run above which its pair is run again (default 0.25)")
+    parser.add_argument("--retries", type=int, default=4, help="times a disturbed pair is run again (default 4)")
+    parser.add_argument("--wait", type=float, default=15, help="seconds to wait before running a disturbed pair again")
     arguments = parser.parse_args()
 
     if not os.access(arguments.zoo_bench, os.X_OK):
@@ -90,6 +120,7 @@ def main():
     script = os.path.join(HERE, "pytorch_workloads.py")
     runs = {name: {"zoo": [], "pytorch": []} for name in names}
     loads = []  # the 1-minute load average before each run: other work on the machine shows here
+    disturbed = 0  # pairs kept although other work ran beside them
     for round_index in range(arguments.rounds):
         for name in names:
             warmup, steps = WORKLOADS[name]
@@ -99,20 +130,34 @@ def main():
                 "pytorch": [arguments.python, script, name, "--threads", str(arguments.threads)] + counts,
             }
             order = ["zoo", "pytorch"] if round_index % 2 == 0 else ["pytorch", "zoo"]
-            for side in order:
-                loads.append(os.getloadavg()[0])
-                result = run_json(commands[side], environment)
-                runs[name][side].append(result)
-                print(f"round {round_index + 1}/{arguments.rounds}  {name:<19} {side:<8} "
-                      f"{result['samples_per_second']:9.1f} samples/s  {mib(result['peak_rss_bytes'])}",
+            # A pair during which other work took more than --max-foreign cores is run again.
+            for attempt in range(arguments.retries + 1):
+                pair = {}
+                for side in order:
+                    loads.append(os.getloadavg()[0])
+                    pair[side] = run_json(commands[side], environment)
+                    result = pair[side]
+                    print(f"round {round_index + 1}/{arguments.rounds}  {name:<19} {side:<8} "
+                          f"{result['samples_per_second']:9.1f} samples/s  {mib(result['peak_rss_bytes']):>8}  "
+                          f"other work {result.get('foreign_cores', 0):.2f} cores", file=sys.stderr, flush=True)
+                quiet = all(r.get("foreign_cores", 0) <= arguments.max_foreign for r in pair.values())
+                if quiet or attempt == arguments.retries:
+                    break
+                print(f"  other work on the machine: running the pair again in {arguments.wait:.0f} s",
                       file=sys.stderr, flush=True)
+                time.sleep(arguments.wait)
+            for side in order:
+                runs[name][side].append(pair[side])
+            disturbed += 0 if quiet else 1
 
     builds = {result["build"] for name in names for result in runs[name]["zoo"]}
     threads = {result["threads"] for name in names for side in ("zoo", "pytorch") for result in runs[name][side]}
     print(f"\nmachine: {machine()}, {os.cpu_count()} cores; threads: {', '.join(map(str, sorted(threads)))}; "
           f"Zoo build: {', '.join(sorted(builds))}; PyTorch {torch_version}; "
           f"median of {arguments.rounds} alternating rounds, each run in its own process; "
-          f"load average {min(loads):.1f}–{max(loads):.1f} during the runs\n")
+          f"load average {min(loads):.1f}–{max(loads):.1f} during the runs; "
+          f"{disturbed} of {arguments.rounds * len(names)} pairs kept with other work beside them "
+          f"(over {arguments.max_foreign} cores)\n")
     print("| workload | Zoo samples/s | PyTorch samples/s | Zoo / PyTorch (min–max) | Zoo peak RSS | PyTorch peak RSS |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name in names:
