@@ -107,7 +107,12 @@ def main():
                         help="run PyTorch with OMP_WAIT_POLICY=PASSIVE: its OpenMP threads sleep instead of spinning "
                              "between parallel regions, which matters when other work shares the cores")
     parser.add_argument("--wait", type=float, default=15, help="seconds to wait before running a disturbed pair again")
+    parser.add_argument("--from-json", help="print the table of a file written by --json, without measuring")
     arguments = parser.parse_args()
+    if arguments.from_json:
+        with open(arguments.from_json) as file:
+            print_report(json.load(file))
+        return
 
     if not os.access(arguments.zoo_bench, os.X_OK):
         raise SystemExit(f"{arguments.zoo_bench} is missing: build it first (swift build -c release)")
@@ -124,7 +129,6 @@ def main():
     script = os.path.join(HERE, "pytorch_workloads.py")
     runs = {name: {"zoo": [], "pytorch": []} for name in names}
     loads = []  # the 1-minute load average before each run: other work on the machine shows here
-    disturbed = 0  # pairs kept although other work ran beside them
     for round_index in range(arguments.rounds):
         for name in names:
             warmup, steps = WORKLOADS[name]
@@ -152,50 +156,65 @@ def main():
                 print(f"  other work on the machine: running the pair again in {arguments.wait:.0f} s",
                       file=sys.stderr, flush=True)
                 time.sleep(arguments.wait)
-            foreign, _, pair = min(attempts)
+            _, _, pair = min(attempts, key=lambda entry: entry[:2])
             for side in order:
                 runs[name][side].append(pair[side])
-            disturbed += 0 if foreign <= arguments.max_foreign else 1
 
-    median_foreign = statistics.median(r.get("foreign_cores", 0) for name in names for side in ("zoo", "pytorch")
-                                       for r in runs[name][side])
-    builds = {result["build"] for name in names for result in runs[name]["zoo"]}
-    threads = {result["threads"] for name in names for side in ("zoo", "pytorch") for result in runs[name][side]}
-    print(f"\nmachine: {machine()}, {os.cpu_count()} cores; threads: {', '.join(map(str, sorted(threads)))}; "
-          f"Zoo build: {', '.join(sorted(builds))}; PyTorch {torch_version}"
-          f"{' with OMP_WAIT_POLICY=PASSIVE' if arguments.omp_passive else ''}; "
-          f"median of {arguments.rounds} alternating rounds, each run in its own process; "
-          f"load average {min(loads):.1f}–{max(loads):.1f} during the runs; "
-          f"{disturbed} of {arguments.rounds * len(names)} pairs kept with other work beside them "
-          f"(over {arguments.max_foreign} cores; median {median_foreign:.2f} cores)\n")
-    print("| workload | Zoo samples/s | PyTorch samples/s | Zoo / PyTorch (min–max) | Zoo peak RSS | PyTorch peak RSS |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    report = {"machine": machine(), "cores": os.cpu_count(), "threads": arguments.threads, "rounds": arguments.rounds,
+              "loads": loads, "torch_version": torch_version, "omp_passive": arguments.omp_passive,
+              "max_foreign": arguments.max_foreign, "runs": runs}
+    if arguments.json:
+        with open(arguments.json, "w") as file:
+            json.dump(report, file, indent=2, sort_keys=True)
+    print_report(report)
+
+
+def quiet_pairs(report, name):
+    """The (Zoo, PyTorch) runs of a workload beside which other work stayed within max_foreign
+    cores; all of them when none did."""
+    pairs = list(zip(report["runs"][name]["zoo"], report["runs"][name]["pytorch"]))
+    limit = report.get("max_foreign", 0.25)
+    quiet = [pair for pair in pairs if max(r.get("foreign_cores", 0) for r in pair) <= limit]
+    return (quiet or pairs), len(quiet), len(pairs)
+
+
+def print_report(report):
+    """The table (Markdown) and the BatchFormer inference comparison, from the quiet pairs."""
+    runs = report["runs"]
+    names = [name for name in WORKLOADS if name in runs]
+    everything = [r for name in names for side in ("zoo", "pytorch") for r in runs[name][side]]
+    builds = sorted({r["build"] for name in names for r in runs[name]["zoo"]})
+    threads = sorted({r["threads"] for r in everything})
+    print(f"\nmachine: {report['machine']}, {report.get('cores', '?')} cores; threads: {', '.join(map(str, threads))}; "
+          f"Zoo build: {', '.join(builds)}; PyTorch {report['torch_version']}"
+          f"{' with OMP_WAIT_POLICY=PASSIVE' if report.get('omp_passive') else ''}; "
+          f"{report['rounds']} alternating rounds, each run in its own process; medians over the pairs beside which "
+          f"other work took at most {report.get('max_foreign', 0.25)} cores (all pairs when none did); "
+          f"load average {min(report['loads']):.1f}–{max(report['loads']):.1f}\n")
+    print("| workload | Zoo samples/s | PyTorch samples/s | Zoo / PyTorch (min–max) | Zoo peak RSS | PyTorch peak RSS | quiet pairs |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name in names:
-        zoo = [r["samples_per_second"] for r in runs[name]["zoo"]]
-        torch = [r["samples_per_second"] for r in runs[name]["pytorch"]]
+        pairs, quiet, total = quiet_pairs(report, name)
+        zoo = [z["samples_per_second"] for z, _ in pairs]
+        torch = [t["samples_per_second"] for _, t in pairs]
         ratios = [z / t for z, t in zip(zoo, torch)]
-        zoo_rss = statistics.median(r["peak_rss_bytes"] for r in runs[name]["zoo"])
-        torch_rss = statistics.median(r["peak_rss_bytes"] for r in runs[name]["pytorch"])
+        zoo_rss = statistics.median(z["peak_rss_bytes"] for z, _ in pairs)
+        torch_rss = statistics.median(t["peak_rss_bytes"] for _, t in pairs)
         print(f"| `{name}` | {statistics.median(zoo):,.0f} | {statistics.median(torch):,.0f} | "
-              f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f}) | {mib(zoo_rss)} | {mib(torch_rss)} |")
+              f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f}) | {mib(zoo_rss)} | {mib(torch_rss)} | "
+              f"{quiet} of {total} |")
 
     if "w2.infer" in runs and "w2.infer.bf-loaded" in runs:
         print("\nW2 inference, BatchFormer in the manifest (training only, skipped in evaluation) against absent:")
-        for side in ("zoo", "pytorch"):
-            absent = [r["samples_per_second"] for r in runs["w2.infer"][side]]
-            loaded = [r["samples_per_second"] for r in runs["w2.infer.bf-loaded"][side]]
+        for index, side in enumerate(("zoo", "pytorch")):
+            absent = [pair[index]["samples_per_second"] for pair in quiet_pairs(report, "w2.infer")[0]]
+            loaded = [pair[index]["samples_per_second"] for pair in quiet_pairs(report, "w2.infer.bf-loaded")[0]]
             difference = (statistics.median(loaded) / statistics.median(absent) - 1) * 100
             noise = max(spread(absent), spread(loaded))
             verdict = "less than" if abs(difference) < noise else "NOT less than"
             print(f"  {side:<8} absent {statistics.median(absent):,.0f} samples/s (spread {spread(absent):.1f}%), "
                   f"loaded {statistics.median(loaded):,.0f} (spread {spread(loaded):.1f}%): "
                   f"difference {difference:+.1f}%, {verdict} the run-to-run spread")
-
-    if arguments.json:
-        with open(arguments.json, "w") as file:
-            json.dump({"machine": machine(), "threads": arguments.threads, "rounds": arguments.rounds, "loads": loads,
-                       "torch_version": torch_version, "runs": runs}, file, indent=2, sort_keys=True)
-
 
 if __name__ == "__main__":
     main()
