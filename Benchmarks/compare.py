@@ -3,13 +3,17 @@
 
 For each round and each workload, zoo-bench --worker and pytorch_workloads.py run the same
 workload, each in its own process, one after the other (Zoo first in even rounds, PyTorch first in
-odd ones), with the same thread count, warm-up and timed steps. The table gives, per workload, the
-median samples/s of each side, the ratio Zoo / PyTorch (median, and min–max over the rounds' paired
-ratios), and the median peak RSS of each side. W2 inference is also compared with BatchFormer in
-the manifest and absent, against the run-to-run spread.
+odd ones), with the same thread count, warm-up and timed steps. Beside each run the driver measures
+the CPU other work on the machine took (/proc/stat less the run's own time); a pair beside which
+that exceeded --max-foreign cores is run again, up to --retries times, and the least disturbed
+attempt is kept. The table gives, per workload, over the quiet pairs (all pairs when none was
+quiet): the median samples/s of each side, the ratio Zoo / PyTorch (median, and min–max of the
+pairs' ratios), the median peak RSS of each side, and how many pairs were quiet. W2 inference is
+also compared with BatchFormer in the manifest and absent, against the run-to-run spread.
 
     python3 Benchmarks/compare.py [--rounds 5] [--threads N] [--python PYTHON] [--zoo-bench PATH]
-                                  [--only NAME]... [--json FILE]
+                                  [--only NAME]... [--json FILE] [--omp-passive]
+    python3 Benchmarks/compare.py --from-json FILE      the table of a saved run
 
 This driver needs only the Python standard library; PYTHON (default /tmp/torchenv/bin/python) is
 the interpreter that has torch. `make compare` builds Zoo in release and runs it.
