@@ -1,13 +1,15 @@
 # Zoo: the two commands of the README.
 #   make demo   build in release and train the demo recipe (installs what it needs)
 #   make test   build and run every test (installs what it needs)
+#   make bench  build in release and run zoo-bench
+#   make compare  zoo-bench against PyTorch in alternating rounds (needs PyTorch: TORCH_PYTHON)
 
 DEBIAN_PACKAGES := libopenblas-dev libffi-dev libdlpack-dev zlib1g-dev dataset-fashion-mnist
 SWIFT ?= swift
 # Tests run in release with testing enabled: numeric kernels in unoptimised Swift are too slow.
 TEST_FLAGS := -c release -Xswiftc -enable-testing
 
-.PHONY: demo test deps bench build
+.PHONY: demo test deps bench build compare
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -34,3 +36,12 @@ demo: deps
 bench: deps
 	$(SWIFT) build -c release
 	.build/release/zoo-bench
+
+# Zoo against PyTorch on the same workloads, alternating, each run in its own process. PyTorch is
+# never a dependency of the build or the tests: TORCH_PYTHON is an interpreter that has it, e.g.
+#   python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch numpy
+TORCH_PYTHON ?= /tmp/torchenv/bin/python
+ROUNDS ?= 5
+compare: deps
+	$(SWIFT) build -c release
+	python3 Benchmarks/compare.py --zoo-bench .build/release/zoo-bench --python $(TORCH_PYTHON) --rounds $(ROUNDS)

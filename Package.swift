@@ -62,7 +62,8 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/zoo"),
         .executableTarget(
-            name: "zoo-bench", dependencies: ["ZooTensor", "ZooNN", "ZooOptim", "ZooPluginHost"],
+            name: "zoo-bench",
+            dependencies: ["ZooTensor", "ZooNN", "ZooOptim", "ZooPluginHost", "ZooManifest", "ZooPipeline", "ZooTrain"],
             path: "Sources/zoo-bench"),
 
         // MARK: built-in plug-ins

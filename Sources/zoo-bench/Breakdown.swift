@@ -12,14 +12,14 @@ func printBreakdowns(_ names: [String], steps: Int, cpuClock: Bool) {
     print("zoo-bench --breakdown — threads: \(Threading.threadCount), OpenBLAS sgemm 1024³: "
           + String(format: "%.1f GFLOP/s", sgemm))
     for name in names {
-        let workload = Workload.named(name)
-        let timedSteps = name.hasPrefix("w2") ? max(2, steps / 3) : steps
-        for _ in 0..<2 { workload.step() }
+        guard let workload = NNWorkload.named(name) else { continue }
+        let timedSteps = defaultSteps(name)
+        for _ in 0..<2 { try? workload.step() }
         GEMMStatistics.reset()
         GEMMStatistics.isEnabled = true
         OpTimer.start(cpuClock: cpuClock)
         let start = now(), startClock = OpTimer.clock()
-        for _ in 0..<timedSteps { workload.step() }
+        for _ in 0..<timedSteps { try? workload.step() }
         let wall = now() - start, elapsed = Double(OpTimer.clock() - startClock) * 1e-9
         let seconds = OpTimer.stop()
         GEMMStatistics.isEnabled = false

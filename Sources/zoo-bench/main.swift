@@ -1,22 +1,45 @@
 import Foundation
 import ZooTensor
 
-// zoo-bench: the fixed workloads W1 (MLP + BatchFormer) and W2 (CIFAR ResNet-32 + BatchFormer),
-// with and without BatchFormer, W2 inference, and the OpenBLAS sgemm rate measured in the same run.
+// zoo-bench: the fixed workloads of DESIGN.md §6 on the path users run (manifests of
+// Benchmarks/manifests, modules loaded as plug-ins, composed by the pipeline, the optimiser's step
+// included): W1 (MLP + BatchFormer) and W2 (CIFAR ResNet-32 + BatchFormer), with and without
+// BatchFormer, W2 inference with BatchFormer absent and loaded; the same model built in-process
+// from ZooNN for the GEMM rate; the OpenBLAS sgemm rate and the time to load a plug-in.
 //
-//   swift run -c release zoo-bench [--json] [--steps N] [--rounds N] [--only NAME]
-//   swift run -c release zoo-bench --breakdown [--cpu] [--steps N] [--only NAME]   (time per kind of op)
+//   zoo-bench [--json] [--rounds N] [--steps N] [--only NAME]
+//       every workload, each round in its own processes, interleaved; the median round is reported
+//   zoo-bench --worker NAME [--steps N] [--warmup N] [--sgemm GFLOPS]
+//       one measurement in this process, printed as one JSON line (what Benchmarks/compare.py runs)
+//   zoo-bench --list
+//       the workload names (plug-in path, then the in-process `nn.` ones)
+//   zoo-bench --breakdown [--cpu] [--steps N] [--only NAME]
+//       time per kind of op, for the in-process `nn.` workloads (a plug-in's ops run in its own copy)
 //
-// Each round runs every workload once, in its own process (so that peak RSS is the workload's
-// own), interleaved with the others; the median round is reported. ZOO_NUM_THREADS sets the
-// thread count (default: every core).
+// --manifests DIR (default: the repository's Benchmarks/manifests) and --plugin-path DIR
+// (default: this executable's folder) say where the plug-in workloads find what they load.
+// ZOO_NUM_THREADS sets the thread count (default: every core).
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String) -> String? {
     arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 }
+let executableFolder = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.deletingLastPathComponent()
+let workloadOptions = PluginWorkloadOptions(
+    manifests: option("--manifests").map { URL(fileURLWithPath: $0) } ?? PluginWorkloadOptions.defaultManifests,
+    pluginFolder: option("--plugin-path").map { URL(fileURLWithPath: $0) } ?? executableFolder)
+/// The options a child process gets again.
+let forwardedOptions = ["--manifests", "--plugin-path"].flatMap { name in option(name).map { [name, $0] } ?? [] }
 let steps = option("--steps").flatMap(Int.init) ?? 10
-let workloadNames = ["w1.train.bf", "w1.train.plain", "w2.train.bf", "w2.train.plain", "w2.infer"]
+/// W2 steps take a second or so: a third as many as W1's (at least 2).
+func defaultSteps(_ name: String) -> Int { name.contains("w2.") ? max(2, steps / 3) : steps }
+/// The workloads of a full run: the plug-in path, and W1 with BatchFormer in-process for the GEMM rate.
+let workloadNames = PluginWorkload.names + ["nn.w1.train.bf"]
+
+if arguments.contains("--list") {
+    print((PluginWorkload.names + NNWorkload.names).joined(separator: "\n"))
+    exit(0)
+}
 
 if arguments.contains("--plugin-load-worker") {
     let objects = pluginLoadMilliseconds().map { ["name": $0.name, "milliseconds": $0.milliseconds] as [String: Any] }
@@ -25,56 +48,78 @@ if arguments.contains("--plugin-load-worker") {
 }
 
 if let name = option("--worker") {
-    // One measurement in this process, printed as one JSON object.
-    let sgemm = Double(option("--sgemm") ?? "") ?? openBLASReferenceRate()
-    let result = measure(Workload.named(name), steps: name.hasPrefix("w2") ? max(2, steps / 3) : steps, warmup: 2,
-                         sgemm: sgemm, gemmFraction: name == "w1.train.bf")
-    print(String(decoding: try JSONSerialization.data(withJSONObject: result.jsonObject, options: [.sortedKeys]),
-                 as: UTF8.self))
-    exit(0)
+    // One measurement in this process, printed as one JSON object on one line.
+    do {
+        let workload = try Workload.named(name, options: workloadOptions)
+        let result = try measure(workload, steps: option("--steps").flatMap(Int.init) ?? defaultSteps(name),
+                                 warmup: option("--warmup").flatMap(Int.init) ?? 2, sgemm: option("--sgemm").flatMap(Double.init))
+        print(String(decoding: try JSONSerialization.data(withJSONObject: result.jsonObject, options: [.sortedKeys]),
+                     as: UTF8.self))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("zoo-bench: \(name): \(error)\n".utf8))
+        exit(1)
+    }
 }
 
 if arguments.contains("--breakdown") {
-    printBreakdowns(workloadNames.filter { option("--only") == nil || option("--only") == $0 }, steps: steps,
+    printBreakdowns(NNWorkload.names.filter { option("--only") == nil || option("--only") == $0 }, steps: steps,
                     cpuClock: arguments.contains("--cpu"))
     exit(0)
 }
 
 let rounds = max(1, option("--rounds").flatMap(Int.init) ?? 3)
-let selected = workloadNames.filter { option("--only") == nil || option("--only") == $0 }
-guard !selected.isEmpty else {
-    FileHandle.standardError.write(Data("zoo-bench: unknown workload '\(option("--only")!)'; known: \(workloadNames.joined(separator: ", "))\n".utf8))
+let known = PluginWorkload.names + NNWorkload.names
+let selected = option("--only").map { [$0] } ?? workloadNames
+guard selected.allSatisfy(known.contains) else {
+    FileHandle.standardError.write(Data("zoo-bench: unknown workload '\(option("--only")!)'; known: \(known.joined(separator: ", "))\n".utf8))
     exit(2)
 }
 let sgemm = openBLASReferenceRate()
 var runs: [String: [Result]] = [:]
 for _ in 0..<rounds {
     for name in selected {
-        runs[name, default: []].append(try runWorker(name, steps: steps, sgemm: sgemm))
+        runs[name, default: []].append(try runWorker(name, sgemm: name == "nn.w1.train.bf" ? sgemm : nil))
     }
 }
 let results = selected.map { name in runs[name]!.sorted { $0.samplesPerSecond < $1.samplesPerSecond }[rounds / 2] }
+/// (max − min) / median of a workload's rounds, in percent.
+let spreads = runs.mapValues { results in
+    let rates = results.map(\.samplesPerSecond).sorted()
+    return (rates.last! - rates.first!) / rates[rates.count / 2] * 100
+}
 // In a child process too, so that each library is loaded for the first time.
 let pluginLoads = option("--only") == nil ? try runPluginLoadWorker() : []
 
 if arguments.contains("--json") {
     let objects: [[String: Any]] = [["name": "sgemm.1024", "gflops": sgemm, "threads": Threading.threadCount]]
-        + results.map(\.jsonObject) + pluginLoads.map { ["name": $0.name, "milliseconds": $0.milliseconds] }
+        + results.map { $0.jsonObject.merging(["spread_percent": spreads[$0.name]!, "rounds": rounds]) { $1 } }
+        + pluginLoads.map { ["name": $0.name, "milliseconds": $0.milliseconds] }
     let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
     print(String(decoding: data, as: UTF8.self))
 } else {
-    print("zoo-bench (release) — threads: \(Threading.threadCount), OpenBLAS sgemm 1024³: "
-          + "\(String(format: "%.1f", sgemm)) GFLOP/s; median of \(rounds) rounds")
-    print("workload          samples/s   peak RSS MiB   tensors/step   tensor MiB/step   malloc MiB/step   GEMM rate / sgemm")
+    print("zoo-bench (\(buildConfiguration)) — threads: \(Threading.threadCount), OpenBLAS sgemm 1024³: "
+          + "\(String(format: "%.1f", sgemm)) GFLOP/s; median of \(rounds) rounds, each workload in its own process")
+    print("workload             samples/s  spread %  peak RSS MiB  tensors/step  tensor MiB/step  malloc MiB/step  GEMM rate / sgemm")
     for result in results {
-        let fraction = result.gemmFractionOfSGEMM.map { String(format: "%.2f", $0) } ?? "-"
-        let name = result.name.padding(toLength: 16, withPad: " ", startingAt: 0)
-        print(name + String(format: " %10.1f %14.1f %14.1f %17.1f %17.1f", result.samplesPerSecond,
-                            Double(result.peakResidentBytes) / 1_048_576, result.allocationsPerStep,
-                            result.bytesPerStep / 1_048_576, result.systemBytesPerStep / 1_048_576) + fraction.leftPadded(20))
+        func cell(_ value: Double?, _ format: String, _ width: Int) -> String {
+            (value.map { String(format: format, $0) } ?? "-").leftPadded(width)
+        }
+        let counts = result.allocations
+        print(result.name.padding(toLength: 19, withPad: " ", startingAt: 0)
+              + cell(result.samplesPerSecond, "%.1f", 11) + cell(spreads[result.name], "%.1f", 10)
+              + cell(Double(result.peakResidentBytes) / 1_048_576, "%.1f", 14)
+              + cell(counts?.tensorsPerStep, "%.1f", 14) + cell(counts.map { $0.bytesPerStep / 1_048_576 }, "%.1f", 17)
+              + cell(counts.map { $0.systemBytesPerStep / 1_048_576 }, "%.1f", 17) + cell(result.gemmFractionOfSGEMM, "%.2f", 19))
     }
+    if let loaded = results.first(where: { $0.name == "w2.infer.bf-loaded" }), let absent = results.first(where: { $0.name == "w2.infer" }) {
+        print(String(format: "W2 inference with BatchFormer in the manifest / without: %.3f (rounds spread %.1f%% and %.1f%%)",
+                     loaded.samplesPerSecond / absent.samplesPerSecond, spreads[loaded.name]!, spreads[absent.name]!))
+    }
+    print("w1/w2 rows: plug-ins loaded from \(workloadOptions.pluginFolder.path), composed by the pipeline; "
+          + "nn. rows: ZooNN in this process (tensor counts and GEMM rate are only seen there)")
     for load in pluginLoads {
-        print(load.name.padding(toLength: 18, withPad: " ", startingAt: 0)
+        print(load.name.padding(toLength: 19, withPad: " ", startingAt: 0)
               + String(format: " %.2f ms (load, hash, handshake, create one module)", load.milliseconds))
     }
 }
@@ -110,8 +155,9 @@ func runSelf(_ arguments: [String]) throws -> Data {
 }
 
 /// Runs one measurement of `name` in a child process of this executable.
-func runWorker(_ name: String, steps: Int, sgemm: Double) throws -> Result {
-    let output = try runSelf(["--worker", name, "--steps", "\(steps)", "--sgemm", "\(sgemm)"])
+func runWorker(_ name: String, sgemm: Double?) throws -> Result {
+    let output = try runSelf(["--worker", name, "--steps", "\(defaultSteps(name))"] + forwardedOptions
+                             + (sgemm.map { ["--sgemm", "\($0)"] } ?? []))
     guard let result = Result(json: output) else {
         throw BenchmarkError(message: "worker for \(name) printed no result: " + String(decoding: output, as: UTF8.self))
     }
