@@ -29,11 +29,6 @@ public struct TrainingPosition: Codable, Sendable, Equatable {
         case epoch, step, correct, rows, samples, seconds
         case epochStep = "epoch_step", lossSum = "loss_sum", lastFiniteLoss = "last_finite_loss"
     }
-
-    /// The position at the end of `epoch` (counted from 1) after `step` steps.
-    static func endOf(epoch: Int, step: Int, seconds: Double, lastFiniteLoss: Double?) -> TrainingPosition {
-        TrainingPosition(epoch: epoch, step: step, lastFiniteLoss: lastFiniteLoss, seconds: seconds)
-    }
 }
 
 /// A request to stop between steps (Ctrl-C, SIGTERM): the trainer finishes the step, writes a
