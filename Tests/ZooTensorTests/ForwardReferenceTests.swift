@@ -45,6 +45,10 @@ final class ForwardReferenceTests: XCTestCase {
             ([3, 6, 5, 5], [6, 1, 3, 3], .init(stride: (2, 2), padding: (1, 1), groups: 6)),
             ([2, 2, 4, 6], [3, 2, 1, 1], .init()),
             ([1, 1, 3, 3], [1, 1, 3, 3], .init(padding: (2, 2))),
+            // Flat-shift im2col with edges wider than one column, dilated, and wider than the image.
+            ([2, 3, 7, 8], [4, 3, 5, 5], .init(padding: (2, 2))),
+            ([1, 2, 6, 9], [3, 2, 3, 3], .init(padding: (2, 2), dilation: (2, 2))),
+            ([1, 2, 4, 3], [2, 2, 3, 7], .init(padding: (1, 3))),
         ]
         for (index, (input, weight, geometry)) in cases.enumerated() {
             let x = randomTensor(input, seed: 60), w = randomTensor(weight, seed: 61), b = randomTensor([weight[0]], seed: 62)

@@ -113,6 +113,9 @@ final class GradientTests: XCTestCase {
             ([2, 3, 9, 10], [4, 3, 3, 3], .init(padding: (1, 1))),                    // flat-shift im2col, adjoint
             ([1, 2, 8, 9], [3, 2, 5, 3], .init(padding: (2, 1))),
             ([2, 3, 6, 6], [2, 3, 1, 1], .init()),                                    // pointwise
+            ([1, 2, 6, 7], [3, 2, 5, 5], .init(padding: (2, 2))),                    // flat shift, edges 2 wide, adjoint
+            ([1, 2, 6, 9], [2, 2, 3, 3], .init(padding: (2, 2), dilation: (2, 2))),  // flat-shift col2im, dilated
+            ([1, 2, 4, 3], [2, 2, 3, 7], .init(padding: (1, 3))),                    // kernel wider than the image
         ]
         for (input, weight, geometry) in cases {
             checkGradients([randomTensor(input, seed: 39), randomTensor(weight, seed: 40), randomTensor([weight[0]], seed: 41)]) {
