@@ -60,8 +60,8 @@ final class ModuleInstance {
 
     var name: String { type.name }
 
-    /// Whether the module holds dropout layers (and so draws a seed per training forward).
-    let hasDropout: Bool
+    /// The module's dropout layers, reseeded from the host before each training forward.
+    let dropoutLayers: [Dropout]
 
     init(type: any PluginModule.Type, object: any PluginModule, host: PluginHost) {
         self.type = type
@@ -71,7 +71,7 @@ final class ModuleInstance {
         let parameters = module.namedParameters().map { ExposedTensor(name: $0.0, tensor: $0.1, isBuffer: false) }
         let buffers = module.namedBuffers().map { ExposedTensor(name: $0.0, tensor: $0.1, isBuffer: true) }
         exposed = parameters + buffers
-        hasDropout = !module.dropoutLayers.isEmpty
+        dropoutLayers = module.dropoutLayers
         for entry in parameters { entry.tensor.requiresGrad = true }
     }
 
@@ -144,7 +144,7 @@ final class ModuleInstance {
 
         if module.isTraining != training { module.setTraining(training) }
         // Dropout masks come from the host's run generator, which checkpoints keep (zoo_plugin.h, RANDOMNESS).
-        if training, hasDropout, let seed = host.nextSeed() { module.reseedDropout(seed) }
+        if training, !dropoutLayers.isEmpty, let seed = host.nextSeed() { Dropout.reseed(dropoutLayers, from: seed) }
         let results = try GradientMode.$isEnabled.withValue(training) {
             try object.forward(tensors, labels: labels, training: training)
         }
