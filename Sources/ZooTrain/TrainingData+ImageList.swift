@@ -12,17 +12,8 @@ extension TrainingData {
             let list = isFolder(url) ? url.appendingPathComponent(name) : url
             return try ImageList.dataset(list: existing(list, key: key), classCount: spec.numClasses)
         }
-        var train: Dataset?
-        if needTrain {
-            guard let path = spec.train else { throw TrainError("data.train: no training data named", isUsage: true) }
-            train = try set(path, key: "data.train", name: "ImageNet_LT_train.txt")
+        return try trainAndTest(spec, folder: folder, needTrain: needTrain) { path, key, training in
+            try set(path, key: key, name: training ? "ImageNet_LT_train.txt" : "ImageNet_LT_test.txt")
         }
-        var test: Dataset?
-        if let path = spec.test {
-            test = try set(path, key: "data.test", name: "ImageNet_LT_test.txt")
-        } else if let path = spec.train, isFolder(resolve(path, folder)) {
-            test = try set(path, key: "data.train", name: "ImageNet_LT_test.txt")
-        }
-        return (train, test)
     }
 }

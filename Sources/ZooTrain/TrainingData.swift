@@ -155,16 +155,26 @@ public struct TrainingData: Sendable {
             let labels = images.replacingOccurrences(of: "images-idx3", with: "labels-idx1")
             return try IDX.dataset(images: images, labels: existing(URL(fileURLWithPath: labels), key: key))
         }
+        return try trainAndTest(spec, folder: folder, needTrain: needTrain) { path, key, training in
+            try set(path, key: key, prefix: training ? "train" : "t10k")
+        }
+    }
+
+    /// The two sets of a format whose `data.train` may be a folder holding the test set as well:
+    /// `read(path, key, training)` reads one; the test set comes from `data.test`, else from the
+    /// training folder.
+    static func trainAndTest(_ spec: DataSpec, folder: URL, needTrain: Bool,
+                             read: (_ path: String, _ key: String, _ training: Bool) throws -> Dataset) throws -> (Dataset?, Dataset?) {
         var train: Dataset?
         if needTrain {
             guard let path = spec.train else { throw TrainError("data.train: no training data named", isUsage: true) }
-            train = try set(path, key: "data.train", prefix: "train")
+            train = try read(path, "data.train", true)
         }
         var test: Dataset?
         if let path = spec.test {
-            test = try set(path, key: "data.test", prefix: "t10k")
+            test = try read(path, "data.test", false)
         } else if let path = spec.train, isFolder(resolve(path, folder)) {
-            test = try set(path, key: "data.train", prefix: "t10k")
+            test = try read(path, "data.train", false)
         }
         return (train, test)
     }
