@@ -35,8 +35,9 @@ let package = Package(
     targets: [
         // MARK: core
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .target(name: "CZooKernels", path: "Sources/CZooKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(
-            name: "ZooTensor", dependencies: ["COpenBLAS"], path: "Sources/ZooTensor",
+            name: "ZooTensor", dependencies: ["COpenBLAS", "CZooKernels"], path: "Sources/ZooTensor",
             swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "ZooNN", dependencies: ["ZooTensor"], path: "Sources/ZooNN"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),

@@ -1,3 +1,5 @@
+import Foundation
+
 /// 2-D convolution (cross-correlation, as PyTorch's `F.conv2d`) by im2col and GEMM.
 ///
 /// The batch is split across the workers, and each works one sample at a time: the sample's
@@ -48,12 +50,22 @@ extension Tensor {
     }
 }
 
-/// The sizes of one convolution and its im2col kernels.
+/// How convolutions are computed: Winograd F(2×2, 3×3) for 3×3 stride-1 kernels and im2col + GEMM
+/// for the rest, unless `ZOO_CONVOLUTION=im2col` asks for im2col everywhere (to compare the two).
+enum ConvolutionAlgorithm: Sendable {
+    case automatic, im2col
+
+    static let preferred: ConvolutionAlgorithm =
+        ProcessInfo.processInfo.environment["ZOO_CONVOLUTION"] == "im2col" ? .im2col : .automatic
+}
+
+/// The sizes of one convolution and its kernels.
 struct ConvolutionPlan: Sendable {
     let batch, channels, height, width: Int
     let outputChannels, kernelHeight, kernelWidth: Int
     let outputHeight, outputWidth: Int
     let geometry: Convolution2DGeometry
+    var algorithm = ConvolutionAlgorithm.preferred
     /// Rows of the column matrix per group: C/g · kh · kw.
     var patch: Int { channels / geometry.groups * kernelHeight * kernelWidth }
     var plane: Int { outputHeight * outputWidth }
@@ -93,6 +105,7 @@ struct ConvolutionPlan: Sendable {
     /// and the GEMM writes straight into the sample's `[O, Ho·Wo]` output.
     func forward(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                  into out: UnsafeMutablePointer<Float>, epilogue: ConvolutionEpilogue? = nil) {
+        if isWinograd { return winogradForward(x, weight, bias, into: out, epilogue: epilogue) }
         let groups = geometry.groups, groupOut = outputChannels / groups
         let scratch = TensorStorage(count: isPointwise ? 0 : Swift.min(Threading.threadCount, batch) * columnCount)
         _ = forEachPart { part, samples in
@@ -151,6 +164,7 @@ struct ConvolutionPlan: Sendable {
     /// by a GEMM into columns and col2im.
     func backward(_ g: UnsafePointer<Float>, input x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                   gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?) {
+        if isWinograd { return winogradBackward(g, input: x, weight: weight, gradInput: gradInput, gradWeight: gradWeight) }
         let groups = geometry.groups, groupOut = outputChannels / groups
         let weightCount = outputChannels * patch
         let workers = Swift.min(Threading.threadCount, batch)
