@@ -1,4 +1,5 @@
 import CZooKernels
+import Dispatch
 
 /// 3×3 stride-1 convolutions by Winograd F(2×2, 3×3): each 4×4 input tile meets the 3×3 kernel in
 /// 16 multiplies per channel pair for a 2×2 output tile, where im2col + GEMM spends 36. Summed over
@@ -62,6 +63,17 @@ extension ConvolutionPlan {
         return parts
     }
 
+    /// `out = A·V` for one tile position: A `rows × inner` (element (r, i) at `r·rowStride + i·innerStride`,
+    /// so a stored matrix or its transpose), V `inner × columns`. Counted as GEMM time and rate.
+    private static func multiply(_ a: UnsafePointer<Float>, rowStride: Int, innerStride: Int, rows: Int, inner: Int,
+                                 _ v: UnsafePointer<Float>, columns: Int, into out: UnsafeMutablePointer<Float>) {
+        OpTimer.measure(.gemm) {
+            let start = GEMMStatistics.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
+            zoo_multiply_small(a, rowStride, innerStride, Int32(rows), Int32(inner), v, columns, out)
+            if GEMMStatistics.isEnabled { GEMMStatistics.record(m: rows, n: columns, k: inner, since: start, threads: 1) }
+        }
+    }
+
     /// The weight `[O, C, 3, 3]` as `U [16, O, C]`.
     private func transformedWeight(_ weight: UnsafePointer<Float>) -> TensorStorage {
         let u = TensorStorage(count: 16 * outputChannels * channels)
@@ -78,10 +90,9 @@ extension ConvolutionPlan {
                                Int32(height), Int32(width_), Int32(geometry.padding.0), Int32(geometry.padding.1),
                                Int32(tileRows), Int32(tileColumns), tiles, b.inputPosition, v, b.lines)
             for position in 0..<16 {
-                Tensor.serialGEMM(u.pointer + position * outputChannels * channels, rows: outputChannels, columns: channels,
-                                  transposed: false,
-                                  v + position * b.inputPosition, rows: channels, columns: tiles, transposed: false,
-                                  into: m + position * b.outputPosition, beta: 0)
+                ConvolutionPlan.multiply(u.pointer + position * outputChannels * channels, rowStride: channels, innerStride: 1,
+                                         rows: outputChannels, inner: channels,
+                                         v + position * b.inputPosition, columns: tiles, into: m + position * b.outputPosition)
             }
             let target = out + samples.lowerBound * outputChannels * plane
             zoo_winograd_output(m, Int32(samples.count), Int32(outputChannels), Int32(outputHeight), Int32(outputWidth),
@@ -119,10 +130,9 @@ extension ConvolutionPlan {
             }
             if let gradInput, let u {
                 for position in 0..<16 {
-                    Tensor.serialGEMM(u.pointer + position * outputChannels * channels, rows: outputChannels, columns: channels,
-                                      transposed: true,
-                                      m + position * b.outputPosition, rows: outputChannels, columns: tiles, transposed: false,
-                                      into: v + position * b.inputPosition, beta: 0)
+                    ConvolutionPlan.multiply(u.pointer + position * outputChannels * channels, rowStride: 1, innerStride: channels,
+                                             rows: channels, inner: outputChannels,
+                                             m + position * b.outputPosition, columns: tiles, into: v + position * b.inputPosition)
                 }
                 zoo_winograd_input_adjoint(v, Int32(samples.count), Int32(channels), Int32(height), Int32(width_), padH, padW,
                                            Int32(tileRows), Int32(tileColumns), tiles, b.inputPosition,
