@@ -7,6 +7,7 @@
 #include <string.h>
 
 typedef float f8 __attribute__((vector_size(32)));
+typedef int i8 __attribute__((vector_size(32)));
 
 #define LOAD8(p) ({ f8 v_; memcpy(&v_, (p), sizeof v_); v_; })
 #define STORE8(p, v) do { f8 s_ = (v); memcpy((p), &s_, sizeof s_); } while (0)
@@ -46,6 +47,79 @@ typedef float f8 __attribute__((vector_size(32)));
         } \
     } while (0)
 
+/* A block of RA rows of A against RB rows of B: RA·RB accumulators of 8 lanes along the common
+ * dimension, summed across their lanes at the end. */
+#define REDUCE_BLOCK(RA, RB) do { \
+        f8 acc[RA][RB]; \
+        for (int i = 0; i < (RA); i++) for (int j = 0; j < (RB); j++) acc[i][j] = (f8){0}; \
+        const float *ar = a + (long)r * columns, *br = b + (long)c * columns; \
+        long t = 0; \
+        for (; t + 8 <= columns; t += 8) { \
+            f8 x[RA], y[RB]; \
+            for (int i = 0; i < (RA); i++) x[i] = LOAD8(ar + i * columns + t); \
+            for (int j = 0; j < (RB); j++) y[j] = LOAD8(br + j * columns + t); \
+            for (int i = 0; i < (RA); i++) for (int j = 0; j < (RB); j++) acc[i][j] += x[i] * y[j]; \
+        } \
+        if (t < columns) { /* the last lanes read on into the next row: those are dropped */ \
+            const i8 keep = lane < (int)(columns - t); \
+            f8 x[RA], y[RB]; \
+            for (int i = 0; i < (RA); i++) x[i] = (f8)((i8)LOAD8(ar + i * columns + t) & keep); \
+            for (int j = 0; j < (RB); j++) y[j] = LOAD8(br + j * columns + t); \
+            for (int i = 0; i < (RA); i++) for (int j = 0; j < (RB); j++) acc[i][j] += x[i] * y[j]; \
+        } \
+        for (int i = 0; i < (RA); i++) for (int j = 0; j < (RB); j++) { \
+            f8 s = acc[i][j]; \
+            out[(long)(r + i) * cols + c + j] += ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7])); \
+        } \
+    } while (0)
+
+#define REDUCE_BODY do { \
+        const i8 lane = {0, 1, 2, 3, 4, 5, 6, 7}; \
+        int r = 0; \
+        for (; r + 4 <= rows; r += 4) { \
+            int c = 0; \
+            for (; c + 2 <= cols; c += 2) REDUCE_BLOCK(4, 2); \
+            for (; c < cols; c++) REDUCE_BLOCK(4, 1); \
+        } \
+        for (; r < rows; r++) { \
+            int c = 0; \
+            for (; c + 2 <= cols; c += 2) REDUCE_BLOCK(1, 2); \
+            for (; c < cols; c++) REDUCE_BLOCK(1, 1); \
+        } \
+    } while (0)
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static void reduce_avx2(const float *a, int rows, const float *b, int cols, long columns, float *out) {
+    REDUCE_BODY;
+}
+#endif
+
+static void reduce_baseline(const float *a, int rows, const float *b, int cols, long columns, float *out) {
+    REDUCE_BODY;
+}
+
+/* Whether the CPU has AVX2 and FMA (asked once). */
+static int has_fused_avx2(void) {
+#if defined(__x86_64__)
+    static int fused = -1;
+    if (fused < 0) fused = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return fused;
+#else
+    return 0;
+#endif
+}
+
+void zoo_multiply_reduce(const float *a, int rows, const float *b, int cols, long columns, float *out) {
+#if defined(__x86_64__)
+    if (has_fused_avx2()) {
+        reduce_avx2(a, rows, b, cols, columns, out);
+        return;
+    }
+#endif
+    reduce_baseline(a, rows, b, cols, columns, out);
+}
+
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma")))
 static void multiply_avx2(const float *a, long row_stride, long inner_stride, int rows, int inner,
@@ -62,9 +136,7 @@ static void multiply_baseline(const float *a, long row_stride, long inner_stride
 void zoo_multiply_small(const float *a, long row_stride, long inner_stride, int rows, int inner,
                         const float *v, long columns, float *out) {
 #if defined(__x86_64__)
-    static int fused = -1;
-    if (fused < 0) fused = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (fused) {
+    if (has_fused_avx2()) {
         multiply_avx2(a, row_stride, inner_stride, rows, inner, v, columns, out);
         return;
     }

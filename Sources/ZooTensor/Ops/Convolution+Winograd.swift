@@ -74,6 +74,23 @@ extension ConvolutionPlan {
         }
     }
 
+    /// `out += A·Bᵀ` for one tile position: A `rows × length`, B `columns × length`, out `rows × columns`.
+    /// Below 64×64 outputs a dot-product kernel (`zoo_multiply_reduce`); from there on OpenBLAS,
+    /// whose blocking wins once the operands outgrow the first-level cache (measured single-threaded:
+    /// 111 against 72 GFLOP/s at 16×16×256, 102 against 112 at 64×64×128).
+    private static func reduce(_ a: UnsafePointer<Float>, rows: Int, _ b: UnsafePointer<Float>, columns: Int, length: Int,
+                               into out: UnsafeMutablePointer<Float>) {
+        guard rows * columns < 64 * 64 else {
+            return Tensor.serialGEMM(a, rows: rows, columns: length, transposed: false, b, rows: columns, columns: length,
+                                     transposed: true, into: out, beta: 1)
+        }
+        OpTimer.measure(.gemm) {
+            let start = GEMMStatistics.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
+            zoo_multiply_reduce(a, Int32(rows), b, Int32(columns), length, out)
+            if GEMMStatistics.isEnabled { GEMMStatistics.record(m: rows, n: columns, k: length, since: start, threads: 1) }
+        }
+    }
+
     /// The weight `[O, C, 3, 3]` as `U [16, O, C]`.
     private func transformedWeight(_ weight: UnsafePointer<Float>) -> TensorStorage {
         let u = TensorStorage(count: 16 * outputChannels * channels)
@@ -123,9 +140,9 @@ extension ConvolutionPlan {
                                    Int32(tileRows), Int32(tileColumns), tiles, b.inputPosition, v, b.lines)
                 let accumulator = accumulators.pointer + part * weightCount
                 for position in 0..<16 {
-                    Tensor.serialGEMM(m + position * b.outputPosition, rows: outputChannels, columns: tiles, transposed: false,
-                                      v + position * b.inputPosition, rows: channels, columns: tiles, transposed: true,
-                                      into: accumulator + position * outputChannels * channels, beta: 1)
+                    ConvolutionPlan.reduce(m + position * b.outputPosition, rows: outputChannels,
+                                           v + position * b.inputPosition, columns: channels, length: tiles,
+                                           into: accumulator + position * outputChannels * channels)
                 }
             }
             if let gradInput, let u {
