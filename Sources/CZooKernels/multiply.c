@@ -60,11 +60,11 @@ typedef int i8 __attribute__((vector_size(32)));
             for (int j = 0; j < (RB); j++) y[j] = LOAD8(br + j * columns + t); \
             for (int i = 0; i < (RA); i++) for (int j = 0; j < (RB); j++) acc[i][j] += x[i] * y[j]; \
         } \
-        if (t < columns) { /* the last lanes read on into the next row: those are dropped */ \
+        if (t < columns) { /* the last lanes read on into the next row (anything, NaN included): zero them in both */ \
             const i8 keep = lane < (int)(columns - t); \
             f8 x[RA], y[RB]; \
             for (int i = 0; i < (RA); i++) x[i] = (f8)((i8)LOAD8(ar + i * columns + t) & keep); \
-            for (int j = 0; j < (RB); j++) y[j] = LOAD8(br + j * columns + t); \
+            for (int j = 0; j < (RB); j++) y[j] = (f8)((i8)LOAD8(br + j * columns + t) & keep); \
             for (int i = 0; i < (RA); i++) for (int j = 0; j < (RB); j++) acc[i][j] += x[i] * y[j]; \
         } \
         for (int i = 0; i < (RA); i++) for (int j = 0; j < (RB); j++) { \
