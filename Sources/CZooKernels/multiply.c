@@ -1,16 +1,12 @@
 /* The Winograd products: see zoo_multiply.h.
  *
- * Blocks of 4 rows × 16 columns of the output stay in 8 vector registers while the inner
- * dimension runs: per step, two loads of V, four broadcasts of A and eight fused multiply-adds. */
+ * zoo_multiply_small: blocks of 6 rows × 16 columns of the output stay in 12 vector registers
+ * while the inner dimension runs; per step, two loads of V, six broadcasts of A and twelve fused
+ * multiply-adds (then blocks of 4 and of 1 row for the rest).
+ * zoo_multiply_reduce: blocks of 4 × 2 outputs, each an 8-lane accumulator along the common
+ * dimension (4 × 3 would need more than the 16 AVX2 registers, and spilled). */
 #include "zoo_multiply.h"
-
-#include <string.h>
-
-typedef float f8 __attribute__((vector_size(32)));
-typedef int i8 __attribute__((vector_size(32)));
-
-#define LOAD8(p) ({ f8 v_; memcpy(&v_, (p), sizeof v_); v_; })
-#define STORE8(p, v) do { f8 s_ = (v); memcpy((p), &s_, sizeof s_); } while (0)
+#include "vector.h"
 
 /* Stores lanes [0, n) of the 16 floats lo‖hi, n ≤ 16. */
 #define STORE_PART(p, lo, hi, n) do { \

@@ -5,8 +5,7 @@
  * two 8-float loads de-interleaved into even and odd columns give four windows' columns at once.
  * Input lines are first copied into zero-padded buffers, which keeps bounds checks out of the loops. */
 #include "zoo_winograd.h"
-
-#include <string.h>
+#include "vector.h"
 
 #if defined(__x86_64__) && defined(__clang__)
 /* An AVX2 build of each transform beside the baseline one, chosen at load time by the CPU. */
@@ -15,15 +14,6 @@
 #define ZOO_CLONES
 #endif
 
-typedef float f8 __attribute__((vector_size(32)));
-typedef int i8 __attribute__((vector_size(32)));
-typedef float f4 __attribute__((vector_size(16)));
-
-/* Helpers are macros: a function taking or returning f8 would need the AVX calling convention,
- * which the baseline clone cannot use. */
-#define LOAD8(p) ({ f8 v_; memcpy(&v_, (p), sizeof v_); v_; })
-#define STORE8(p, v) do { f8 s_ = (v); memcpy((p), &s_, sizeof s_); } while (0)
-#define ADD8(p, v) do { float *a_ = (p); STORE8(a_, LOAD8(a_) + (v)); } while (0)
 /* Stores the first n lanes of v (all of them when n ≥ 8): by halves and single lanes, since a
  * spill to memory and a copy back would stall on store forwarding. */
 #define STORE_FIRST(p, v, n) do { \
@@ -68,6 +58,90 @@ static inline void padded_line(const float *plane, int height, int width, int ro
     memset(line + last, 0, sizeof(float) * (size_t)(length - last));
 }
 
+/* Rows of 4 tiles (8×8 and 7×7 outputs) fill half a vector: these take two tile rows at once,
+ * lanes 0–3 from row ty and lanes 4–7 from row ty + 1, which are also next to each other in the
+ * transformed layout. When the tile rows are odd, the last one goes alone (4 lanes). */
+
+/* zoo_winograd_input for one plane with 4 tiles per row; out is the plane's first tile. */
+ZOO_CLONES
+static void input_paired(const float *plane, int height, int width, int pad_h, int pad_w, int tiles_h,
+                         long position, float *out, float *scratch) {
+    const int length = line_length(4);
+    for (int ty = 0; ty < tiles_h; ty += 2) {
+        for (int r = 0; r < 6; r++) padded_line(plane, height, width, 2 * ty - pad_h + r, pad_w, length, scratch + r * length);
+        const int n = ty + 1 < tiles_h ? 8 : 4;
+        f8 w[4][4];
+        for (int r = 0; r < 4; r++) {
+            const float *line = scratch + r * length, *next = line + 2 * length;   /* row ty's line r, row ty + 1's */
+            f8 a = LOAD8(line), b = LOAD8(next), a2 = LOAD8(line + 2), b2 = LOAD8(next + 2);
+            f8 d0 = EVEN_LANES(a, b), d1 = ODD_LANES(a, b), d2 = EVEN_LANES(a2, b2), d3 = ODD_LANES(a2, b2);
+            w[r][0] = d0 - d2, w[r][1] = d1 + d2, w[r][2] = d2 - d1, w[r][3] = d1 - d3;
+        }
+        float *o = out + ty * 4;
+        for (int j = 0; j < 4; j++) {
+            STORE_FIRST(o + j * position, w[0][j] - w[2][j], n);
+            STORE_FIRST(o + (4 + j) * position, w[1][j] + w[2][j], n);
+            STORE_FIRST(o + (8 + j) * position, w[2][j] - w[1][j], n);
+            STORE_FIRST(o + (12 + j) * position, w[1][j] - w[3][j], n);
+        }
+    }
+}
+
+/* zoo_winograd_output_adjoint for one plane with 4 tiles per row. */
+ZOO_CLONES
+static void output_adjoint_paired(const float *plane, int out_h, int out_w, int tiles_h, long position,
+                                  float *out, float *scratch) {
+    const int length = line_length(4);
+    float *lines[4] = {scratch, scratch + length, scratch + 2 * length, scratch + 3 * length};
+    for (int ty = 0; ty < tiles_h; ty += 2) {
+        for (int r = 0; r < 4; r++) padded_line(plane, out_h, out_w, 2 * ty + r, 0, length, lines[r]);
+        const int n = ty + 1 < tiles_h ? 8 : 4;
+        f8 a = LOAD8(lines[0]), b = LOAD8(lines[2]), c = LOAD8(lines[1]), d = LOAD8(lines[3]);
+        f8 t0 = EVEN_LANES(a, b), t1 = ODD_LANES(a, b), u0 = EVEN_LANES(c, d), u1 = ODD_LANES(c, d);
+        f8 e0[4] = {t0, t0 + t1, t0 - t1, -t1};
+        f8 e1[4] = {u0, u0 + u1, u0 - u1, -u1};
+        float *o = out + ty * 4;
+        for (int j = 0; j < 4; j++) {
+            STORE_FIRST(o + j * position, e0[j], n);
+            STORE_FIRST(o + (4 + j) * position, e0[j] + e1[j], n);
+            STORE_FIRST(o + (8 + j) * position, e0[j] - e1[j], n);
+            STORE_FIRST(o + (12 + j) * position, -e1[j], n);
+        }
+    }
+}
+
+/* The tile-row loop of zoo_winograd_input_adjoint for one plane with 4 tiles per row, adding
+ * into the zeroed padded plane (which has 2 spare lines below it for a last lone tile row). */
+ZOO_CLONES
+static void input_adjoint_paired(const float *in, int tiles_h, long position, float *padded, int length) {
+    const i8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
+    const f8 zero = {0};
+    for (int ty = 0; ty < tiles_h; ty += 2) {
+        const i8 valid = lane < (ty + 1 < tiles_h ? 8 : 4);
+        f8 m[16];
+        for (int k = 0; k < 16; k++) m[k] = (f8)((i8)LOAD8(in + k * position + ty * 4) & valid);
+        f8 q[16];
+        for (int j = 0; j < 4; j++) {
+            q[j] = m[j];
+            q[4 + j] = m[4 + j] - m[8 + j] + m[12 + j];
+            q[8 + j] = m[4 + j] + m[8 + j] - m[j];
+            q[12 + j] = -m[12 + j];
+        }
+        for (int r = 0; r < 4; r++) {
+            const f8 *p = q + 4 * r;
+            f8 z0 = p[0], z1 = p[1] - p[2] + p[3], z2 = p[1] + p[2] - p[0], z3 = -p[3];
+            /* One lane up within each half: a tile's z2, z3 reach its right neighbour's columns. */
+            f8 e = z0 + __builtin_shufflevector(z2, zero, 8, 0, 1, 2, 8, 4, 5, 6);
+            f8 d = z1 + __builtin_shufflevector(z3, zero, 8, 0, 1, 2, 8, 4, 5, 6);
+            float *line = padded + (size_t)(2 * ty + r) * length, *next = line + 2 * length;
+            ADD8(line, ZIP_LOW(e, d));
+            ADD8(next, ZIP_HIGH(e, d));
+            line[8] += z2[3], line[9] += z3[3];
+            next[8] += z2[7], next[9] += z3[7];
+        }
+    }
+}
+
 ZOO_CLONES
 void zoo_winograd_input(const float *x, int samples, int channels, int height, int width,
                         int pad_h, int pad_w, int tiles_h, int tiles_w, long tiles, long position,
@@ -76,6 +150,11 @@ void zoo_winograd_input(const float *x, int samples, int channels, int height, i
     for (int s = 0; s < samples; s++) {
         for (int c = 0; c < channels; c++) {
             const float *plane = x + ((size_t)s * channels + c) * height * width;
+            if (tiles_w == 4) {
+                input_paired(plane, height, width, pad_h, pad_w, tiles_h, position,
+                             v + c * tiles + (long)s * tiles_h * 4, scratch);
+                continue;
+            }
             float *lines[4] = {scratch, scratch + length, scratch + 2 * length, scratch + 3 * length};
             for (int ty = 0; ty < tiles_h; ty++) {
                 const int row = 2 * ty - pad_h;
@@ -122,7 +201,8 @@ void zoo_winograd_input_adjoint(const float *dv, int samples, int channels, int 
         for (int c = 0; c < channels; c++) {
             float *padded = scratch;   /* [lines][length]: the padded plane's gradient */
             memset(padded, 0, sizeof(float) * (size_t)lines * length);
-            for (int ty = 0; ty < tiles_h; ty++) {
+            if (tiles_w == 4) input_adjoint_paired(dv + c * tiles + (long)s * tiles_h * 4, tiles_h, position, padded, length);
+            for (int ty = 0; ty < tiles_h && tiles_w != 4; ty++) {
                 f8 carry2[4] = {{0}}, carry3[4] = {{0}};
                 const float *in = dv + c * tiles + ((long)s * tiles_h + ty) * tiles_w;
                 for (int tx = 0; tx < tiles_w; tx += 8) {
@@ -180,7 +260,10 @@ void zoo_winograd_output(const float *m, int samples, int channels, int out_h, i
         for (int k = 0; k < channels; k++) {
             float *plane = y + ((size_t)s * channels + k) * out_h * out_w;
             const f8 b = (f8){0} + (bias ? bias[k] : 0);
-            for (int ty = 0; ty < tiles_h; ty++) {
+            /* With 4 tiles per row, a block of 8 is two tile rows: the upper half of each line
+             * buffer then holds the next tile row's line. */
+            const int step = tiles_w == 4 ? 2 : 1;
+            for (int ty = 0; ty < tiles_h; ty += step) {
                 const float *in = m + k * tiles + ((long)s * tiles_h + ty) * tiles_w;
                 for (int tx = 0; tx < tiles_w; tx += 8) {
                     f8 v[16];
@@ -199,9 +282,11 @@ void zoo_winograd_output(const float *m, int samples, int channels, int out_h, i
                     STORE8(bottom + 2 * tx, ZIP_LOW(y10, y11));
                     STORE8(bottom + 2 * tx + 8, ZIP_HIGH(y10, y11));
                 }
-                const int row = 2 * ty;
-                memcpy(plane + (size_t)row * out_w, top, sizeof(float) * (size_t)out_w);
-                if (row + 1 < out_h) memcpy(plane + (size_t)(row + 1) * out_w, bottom, sizeof(float) * (size_t)out_w);
+                for (int half = 0; half < step && ty + half < tiles_h; half++) {
+                    const int row = 2 * (ty + half);
+                    memcpy(plane + (size_t)row * out_w, top + 8 * half, sizeof(float) * (size_t)out_w);
+                    if (row + 1 < out_h) memcpy(plane + (size_t)(row + 1) * out_w, bottom + 8 * half, sizeof(float) * (size_t)out_w);
+                }
             }
         }
     }
@@ -215,6 +300,10 @@ void zoo_winograd_output_adjoint(const float *dy, int samples, int channels, int
     for (int s = 0; s < samples; s++) {
         for (int k = 0; k < channels; k++) {
             const float *plane = dy + ((size_t)s * channels + k) * out_h * out_w;
+            if (tiles_w == 4) {
+                output_adjoint_paired(plane, out_h, out_w, tiles_h, position, m + k * tiles + (long)s * tiles_h * 4, scratch);
+                continue;
+            }
             for (int ty = 0; ty < tiles_h; ty++) {
                 padded_line(plane, out_h, out_w, 2 * ty, 0, length, top);
                 padded_line(plane, out_h, out_w, 2 * ty + 1, 0, length, bottom);

@@ -24,6 +24,8 @@ final class WinogradTests: XCTestCase {
         Case(input: [2, 32, 16, 16], outputs: 24, padding: (1, 1)),
         Case(input: [2, 3, 12, 21], outputs: 4, padding: (1, 1)),    // a full block of 8 tiles and a part
         Case(input: [1, 2, 5, 35], outputs: 3, padding: (0, 0)),     // two full blocks and one tile
+        Case(input: [3, 4, 7, 7], outputs: 5, padding: (1, 1)),      // 4 tiles a row, two rows a block
+        Case(input: [1, 2, 3, 8], outputs: 3, padding: (0, 1)),      // 4 tiles a row, one lone row
     ]
 
     /// y, dL/dx and dL/dw of L = Σ y·upstream, by the definition in double precision.

@@ -100,6 +100,7 @@ extension ConvolutionPlan {
 
     func winogradForward(_ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                          into out: UnsafeMutablePointer<Float>, epilogue: ConvolutionEpilogue?) {
+        guard batch > 0 else { return }
         let u = transformedWeight(weight)
         _ = forEachGroup { _, samples, b in
             let (tiles, v, m) = (b.tiles, b.input, b.output)
@@ -124,6 +125,7 @@ extension ConvolutionPlan {
     /// the end); the input gradient is written group by group.
     func winogradBackward(_ g: UnsafePointer<Float>, input x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                           gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?) {
+        guard batch > 0 else { return }
         let u = gradInput == nil ? nil : transformedWeight(weight)
         let weightCount = 16 * outputChannels * channels
         let workers = Swift.min(Threading.threadCount, (batch + winogradGroup - 1) / winogradGroup)
@@ -157,7 +159,7 @@ extension ConvolutionPlan {
             }
         }
         guard let gradWeight else { return }
-        for part in 1..<Swift.max(1, parts) {
+        for part in 1..<parts {
             VectorKernels.add(accumulators.pointer, accumulators.pointer + part * weightCount, weightCount,
                               into: accumulators.pointer)
         }
