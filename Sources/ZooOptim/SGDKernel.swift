@@ -1,3 +1,5 @@
+import ZooTensor
+
 /// The element-wise arithmetic of one SGD step, in PyTorch's order of operations.
 enum SGDKernel {
     /// The step's scalar factors.
@@ -11,16 +13,20 @@ enum SGDKernel {
     }
 
     /// Updates `p` in place; `buffer` is the momentum buffer (`nil` without momentum), which
-    /// `firstStep` initialises to the decayed gradient.
+    /// `firstStep` initialises to the decayed gradient. Large parameters are split across the
+    /// workers (each element's update is independent of the others').
     static func step(
         parameter p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
         buffer: UnsafeMutablePointer<Float>?, firstStep: Bool, count n: Int, factors: Factors
     ) {
-        // One specialised copy per case, so that every loop is branch-free and vectorises.
-        if factors.weightDecay == 0 {
-            run(p, g, buffer, firstStep, n, factors, decays: false)
-        } else {
-            run(p, g, buffer, firstStep, n, factors, decays: true)
+        Threading.parallelFor(n, grain: Threading.elementwiseGrain) { range in
+            let (p, g, buffer, n) = (p + range.lowerBound, g + range.lowerBound, buffer.map { $0 + range.lowerBound }, range.count)
+            // One specialised copy per case, so that every loop is branch-free and vectorises.
+            if factors.weightDecay == 0 {
+                run(p, g, buffer, firstStep, n, factors, decays: false)
+            } else {
+                run(p, g, buffer, firstStep, n, factors, decays: true)
+            }
         }
     }
 
