@@ -35,7 +35,7 @@ let package = Package(
     targets: [
         // MARK: core
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
-        .target(name: "CZooKernels", path: "Sources/CZooKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CZooKernels", path: "Sources/CZooKernels", cSettings: [.unsafeFlags(["-O3", "-fno-builtin"])]),
         .target(
             name: "ZooTensor", dependencies: ["COpenBLAS", "CZooKernels"], path: "Sources/ZooTensor",
             swiftSettings: [.unsafeFlags(["-O"])]),

@@ -10,7 +10,7 @@
 
 /* Stores lanes [0, n) of the 16 floats lo‖hi, n ≤ 16. */
 #define STORE_PART(p, lo, hi, n) do { \
-        float l_[16]; STORE8(l_, (lo)); STORE8(l_ + 8, (hi)); memcpy((p), l_, sizeof(float) * (size_t)(n)); \
+        float l_[16]; STORE8(l_, (lo)); STORE8(l_ + 8, (hi)); __builtin_memcpy((p), l_, sizeof(float) * (size_t)(n)); \
     } while (0)
 
 /* One block of `R` rows (a compile-time constant where it is used) from row r0, columns t0 … t0+16. */

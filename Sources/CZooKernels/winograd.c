@@ -20,7 +20,7 @@
         float *p_ = (p); f8 v_ = (v); int n_ = (n); \
         if (n_ >= 8) { STORE8(p_, v_); break; } \
         f4 h_ = __builtin_shufflevector(v_, v_, 0, 1, 2, 3); \
-        if (n_ >= 4) { memcpy(p_, &h_, sizeof h_); h_ = __builtin_shufflevector(v_, v_, 4, 5, 6, 7); p_ += 4; n_ -= 4; } \
+        if (n_ >= 4) { __builtin_memcpy(p_, &h_, sizeof h_); h_ = __builtin_shufflevector(v_, v_, 4, 5, 6, 7); p_ += 4; n_ -= 4; } \
         for (int i_ = 0; i_ < n_; i_++) p_[i_] = h_[i_]; \
     } while (0)
 /* The even and odd lanes of the 16 floats a‖b. */
@@ -44,18 +44,24 @@ long zoo_winograd_scratch(int tiles_h, int tiles_w) {
     return (long)(2 * tiles_h + 6) * line_length(tiles_w);
 }
 
-/* Copies input row `row` of `plane` into line[0 … length), where line[j] holds column j − pad. */
+/* Copies n floats, 8 at a time. The lines here are a few dozen floats, for which a call to memcpy
+ * (or memset) costs more than the copy itself. */
+static inline void copy_floats(float *restrict target, const float *restrict source, int n) {
+    int i = 0;
+    for (; i + 8 <= n; i += 8) STORE8(target + i, LOAD8(source + i));
+    for (; i < n; i++) target[i] = source[i];
+}
+
+/* Copies input row `row` of `plane` into line[0 … length), where line[j] holds column j − pad
+ * (length is a multiple of 8). */
 static inline void padded_line(const float *plane, int height, int width, int row, int pad,
                                int length, float *line) {
-    if (row < 0 || row >= height) {
-        memset(line, 0, sizeof(float) * (size_t)length);
-        return;
-    }
+    const f8 zero = {0};
+    for (int j = 0; j < length; j += 8) STORE8(line + j, zero);
+    if (row < 0 || row >= height) return;
     int first = pad < length ? pad : length;        /* first j holding an image column */
     int last = pad + width < length ? pad + width : length;
-    memset(line, 0, sizeof(float) * (size_t)first);
-    memcpy(line + first, plane + (size_t)row * width, sizeof(float) * (size_t)(last - first));
-    memset(line + last, 0, sizeof(float) * (size_t)(length - last));
+    copy_floats(line + first, plane + (size_t)row * width, last - first);
 }
 
 /* Rows of 4 tiles (8×8 and 7×7 outputs) fill half a vector: these take two tile rows at once,
@@ -200,7 +206,7 @@ void zoo_winograd_input_adjoint(const float *dv, int samples, int channels, int 
     for (int s = 0; s < samples; s++) {
         for (int c = 0; c < channels; c++) {
             float *padded = scratch;   /* [lines][length]: the padded plane's gradient */
-            memset(padded, 0, sizeof(float) * (size_t)lines * length);
+            __builtin_memset(padded, 0, sizeof(float) * (size_t)lines * length);
             if (tiles_w == 4) input_adjoint_paired(dv + c * tiles + (long)s * tiles_h * 4, tiles_h, position, padded, length);
             for (int ty = 0; ty < tiles_h && tiles_w != 4; ty++) {
                 f8 carry2[4] = {{0}}, carry3[4] = {{0}};
@@ -243,8 +249,7 @@ void zoo_winograd_input_adjoint(const float *dv, int samples, int channels, int 
             }
             float *plane = dx + ((size_t)s * channels + c) * height * width;
             for (int row = 0; row < height; row++) {
-                memcpy(plane + (size_t)row * width, padded + (size_t)(row + pad_h) * length + pad_w,
-                       sizeof(float) * (size_t)width);
+                copy_floats(plane + (size_t)row * width, padded + (size_t)(row + pad_h) * length + pad_w, width);
             }
         }
     }
@@ -284,8 +289,8 @@ void zoo_winograd_output(const float *m, int samples, int channels, int out_h, i
                 }
                 for (int half = 0; half < step && ty + half < tiles_h; half++) {
                     const int row = 2 * (ty + half);
-                    memcpy(plane + (size_t)row * out_w, top + 8 * half, sizeof(float) * (size_t)out_w);
-                    if (row + 1 < out_h) memcpy(plane + (size_t)(row + 1) * out_w, bottom + 8 * half, sizeof(float) * (size_t)out_w);
+                    copy_floats(plane + (size_t)row * out_w, top + 8 * half, out_w);
+                    if (row + 1 < out_h) copy_floats(plane + (size_t)(row + 1) * out_w, bottom + 8 * half, out_w);
                 }
             }
         }
