@@ -270,6 +270,10 @@ void zoo_winograd_output(const float *m, int samples, int channels, int out_h, i
             const int step = tiles_w == 4 ? 2 : 1;
             for (int ty = 0; ty < tiles_h; ty += step) {
                 const float *in = m + k * tiles + ((long)s * tiles_h + ty) * tiles_w;
+                /* Where whole blocks fill whole rows, straight into the output rows. */
+                const int row = 2 * ty, direct = out_w == 2 * tiles_w && tiles_w % 8 == 0;
+                float *upper = direct ? plane + (size_t)row * out_w : top;
+                float *lower = direct && row + 1 < out_h ? plane + (size_t)(row + 1) * out_w : bottom;
                 for (int tx = 0; tx < tiles_w; tx += 8) {
                     f8 v[16];
                     for (int i = 0; i < 16; i++) v[i] = LOAD8(in + i * position + tx);
@@ -282,15 +286,15 @@ void zoo_winograd_output(const float *m, int samples, int channels, int out_h, i
                     /* … and along them. */
                     f8 y00 = r0[0] + r0[1] + r0[2] + b, y01 = r0[1] - r0[2] - r0[3] + b;
                     f8 y10 = r1[0] + r1[1] + r1[2] + b, y11 = r1[1] - r1[2] - r1[3] + b;
-                    STORE8(top + 2 * tx, ZIP_LOW(y00, y01));
-                    STORE8(top + 2 * tx + 8, ZIP_HIGH(y00, y01));
-                    STORE8(bottom + 2 * tx, ZIP_LOW(y10, y11));
-                    STORE8(bottom + 2 * tx + 8, ZIP_HIGH(y10, y11));
+                    STORE8(upper + 2 * tx, ZIP_LOW(y00, y01));
+                    STORE8(upper + 2 * tx + 8, ZIP_HIGH(y00, y01));
+                    STORE8(lower + 2 * tx, ZIP_LOW(y10, y11));
+                    STORE8(lower + 2 * tx + 8, ZIP_HIGH(y10, y11));
                 }
-                for (int half = 0; half < step && ty + half < tiles_h; half++) {
-                    const int row = 2 * (ty + half);
-                    copy_floats(plane + (size_t)row * out_w, top + 8 * half, out_w);
-                    if (row + 1 < out_h) copy_floats(plane + (size_t)(row + 1) * out_w, bottom + 8 * half, out_w);
+                for (int half = 0; half < step && ty + half < tiles_h && !direct; half++) {
+                    const int line = 2 * (ty + half);
+                    copy_floats(plane + (size_t)line * out_w, top + 8 * half, out_w);
+                    if (line + 1 < out_h) copy_floats(plane + (size_t)(line + 1) * out_w, bottom + 8 * half, out_w);
                 }
             }
         }
@@ -309,13 +313,24 @@ void zoo_winograd_output_adjoint(const float *dy, int samples, int channels, int
                 output_adjoint_paired(plane, out_h, out_w, tiles_h, position, m + k * tiles + (long)s * tiles_h * 4, scratch);
                 continue;
             }
+            /* Where whole blocks span whole rows, the rows are read in place. */
+            const int direct = out_w == 2 * tiles_w && tiles_w % 8 == 0;
             for (int ty = 0; ty < tiles_h; ty++) {
-                padded_line(plane, out_h, out_w, 2 * ty, 0, length, top);
-                padded_line(plane, out_h, out_w, 2 * ty + 1, 0, length, bottom);
+                const float *upper = top, *lower = bottom;
+                if (direct) {
+                    upper = plane + (size_t)(2 * ty) * out_w;
+                } else {
+                    padded_line(plane, out_h, out_w, 2 * ty, 0, length, top);
+                }
+                if (direct && 2 * ty + 1 < out_h) {
+                    lower = upper + out_w;
+                } else {
+                    padded_line(plane, out_h, out_w, 2 * ty + 1, 0, length, bottom);   /* zeros past the end */
+                }
                 float *out = m + k * tiles + ((long)s * tiles_h + ty) * tiles_w;
                 for (int tx = 0; tx < tiles_w; tx += 8) {
                     const int o = 2 * tx, n = tiles_w - tx;
-                    f8 a = LOAD8(top + o), b = LOAD8(top + o + 8), c = LOAD8(bottom + o), d = LOAD8(bottom + o + 8);
+                    f8 a = LOAD8(upper + o), b = LOAD8(upper + o + 8), c = LOAD8(lower + o), d = LOAD8(lower + o + 8);
                     f8 t0 = EVEN_LANES(a, b), t1 = ODD_LANES(a, b), u0 = EVEN_LANES(c, d), u1 = ODD_LANES(c, d);
                     /* A along each line: (y0, y0 + y1, y0 − y1, −y1) … */
                     f8 e0[4] = {t0, t0 + t1, t0 - t1, -t1};

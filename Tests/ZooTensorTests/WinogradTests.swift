@@ -27,6 +27,7 @@ final class WinogradTests: XCTestCase {
         Case(input: [3, 4, 7, 7], outputs: 5, padding: (1, 1)),      // 4 tiles a row, two rows a block
         Case(input: [1, 2, 3, 8], outputs: 3, padding: (0, 1)),      // 4 tiles a row, one lone row
         Case(input: [2, 64, 6, 6], outputs: 72, padding: (1, 1)),    // weight gradient through OpenBLAS (≥ 64×64)
+        Case(input: [2, 3, 9, 32], outputs: 4, padding: (1, 1)),     // output rows read and written in place, odd height
     ]
 
     /// y, dL/dx and dL/dw of L = Σ y·upstream, by the definition in double precision.
