@@ -30,6 +30,20 @@
 #define ZIP_LOW(a, b) __builtin_shufflevector(a, b, 0, 8, 1, 9, 2, 10, 3, 11)
 #define ZIP_HIGH(a, b) __builtin_shufflevector(a, b, 4, 12, 5, 13, 6, 14, 7, 15)
 
+/* The 16 tile positions of 8 tiles from `in` (lanes outside `valid` zeroed), with B applied
+ * across the lines, (v0, v1 − v2 + v3, −v0 + v1 + v2, −v3), into q[16]: the first half of the
+ * input transform's adjoint. */
+#define ADJOINT_ACROSS_LINES(q, in, position, valid) do { \
+        f8 m_[16]; \
+        for (int k_ = 0; k_ < 16; k_++) m_[k_] = (f8)((i8)LOAD8((in) + k_ * (position)) & (valid)); \
+        for (int j_ = 0; j_ < 4; j_++) { \
+            (q)[j_] = m_[j_]; \
+            (q)[4 + j_] = m_[4 + j_] - m_[8 + j_] + m_[12 + j_]; \
+            (q)[8 + j_] = m_[4 + j_] + m_[8 + j_] - m_[j_]; \
+            (q)[12 + j_] = -m_[12 + j_]; \
+        } \
+    } while (0)
+
 /* Floats of one padded line: two per tile, rounded up to whole blocks of 8 tiles, plus the reach
  * of the last block's loads. */
 static inline int line_length(int tiles_w) { return 2 * ((tiles_w + 7) / 8 * 8) + 16; }
@@ -124,15 +138,8 @@ static void input_adjoint_paired(const float *in, int tiles_h, long position, fl
     const f8 zero = {0};
     for (int ty = 0; ty < tiles_h; ty += 2) {
         const i8 valid = lane < (ty + 1 < tiles_h ? 8 : 4);
-        f8 m[16];
-        for (int k = 0; k < 16; k++) m[k] = (f8)((i8)LOAD8(in + k * position + ty * 4) & valid);
         f8 q[16];
-        for (int j = 0; j < 4; j++) {
-            q[j] = m[j];
-            q[4 + j] = m[4 + j] - m[8 + j] + m[12 + j];
-            q[8 + j] = m[4 + j] + m[8 + j] - m[j];
-            q[12 + j] = -m[12 + j];
-        }
+        ADJOINT_ACROSS_LINES(q, in + ty * 4, position, valid);
         for (int r = 0; r < 4; r++) {
             const f8 *p = q + 4 * r;
             f8 z0 = p[0], z1 = p[1] - p[2] + p[3], z2 = p[1] + p[2] - p[0], z3 = -p[3];
@@ -214,17 +221,9 @@ void zoo_winograd_input_adjoint(const float *dv, int samples, int channels, int 
                 for (int tx = 0; tx < tiles_w; tx += 8) {
                     const int o = 2 * tx, n = tiles_w - tx;
                     const i8 valid = lane < n;   /* lanes past the row's last tile read other data */
-                    f8 m[16];
-                    for (int k = 0; k < 16; k++) m[k] = (f8)((i8)LOAD8(in + k * position + tx) & valid);
-                    /* B across the lines: (v0, v1 − v2 + v3, −v0 + v1 + v2, −v3) … */
                     f8 q[16];
-                    for (int j = 0; j < 4; j++) {
-                        q[j] = m[j];
-                        q[4 + j] = m[4 + j] - m[8 + j] + m[12 + j];
-                        q[8 + j] = m[4 + j] + m[8 + j] - m[j];
-                        q[12 + j] = -m[12 + j];
-                    }
-                    /* … then along each line, added into the plane. Neighbouring tiles overlap in two
+                    ADJOINT_ACROSS_LINES(q, in + tx, position, valid);
+                    /* Then B along each line, added into the plane. Neighbouring tiles overlap in two
                      * columns: column 2p gets z0 of tile p and z2 of tile p − 1, column 2p + 1 gets z1
                      * of tile p and z3 of tile p − 1, so z2 and z3 move one lane up (lane 0 from the
                      * previous block's lane 7). */
