@@ -26,6 +26,17 @@ public enum GEMMStatistics {
         }
     }
 
+    /// Runs one single-threaded `m×k · k×n` product, charged to GEMM time (`OpTimer`) and, while
+    /// enabled, to the GEMM rate.
+    @inline(__always)
+    static func measureSerial(m: Int, n: Int, k: Int, _ product: () -> Void) {
+        OpTimer.measure(.gemm) {
+            let start = isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
+            product()
+            if isEnabled { record(m: m, n: n, k: k, since: start, threads: 1) }
+        }
+    }
+
     /// Adds one product of `threads` threads' wall time since `start`.
     static func record(m: Int, n: Int, k: Int, since start: UInt64, threads: Int) {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9

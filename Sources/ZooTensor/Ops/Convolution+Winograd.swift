@@ -1,5 +1,4 @@
 import CZooKernels
-import Dispatch
 
 /// 3×3 stride-1 convolutions by Winograd F(2×2, 3×3): each 4×4 input tile meets the 3×3 kernel in
 /// 16 multiplies per channel pair for a 2×2 output tile, where im2col + GEMM spends 36. Summed over
@@ -67,10 +66,8 @@ extension ConvolutionPlan {
     /// so a stored matrix or its transpose), V `inner × columns`. Counted as GEMM time and rate.
     private static func multiply(_ a: UnsafePointer<Float>, rowStride: Int, innerStride: Int, rows: Int, inner: Int,
                                  _ v: UnsafePointer<Float>, columns: Int, into out: UnsafeMutablePointer<Float>) {
-        OpTimer.measure(.gemm) {
-            let start = GEMMStatistics.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
+        GEMMStatistics.measureSerial(m: rows, n: columns, k: inner) {
             zoo_multiply_small(a, rowStride, innerStride, Int32(rows), Int32(inner), v, columns, out)
-            if GEMMStatistics.isEnabled { GEMMStatistics.record(m: rows, n: columns, k: inner, since: start, threads: 1) }
         }
     }
 
@@ -84,10 +81,8 @@ extension ConvolutionPlan {
             return Tensor.serialGEMM(a, rows: rows, columns: length, transposed: false, b, rows: columns, columns: length,
                                      transposed: true, into: out, beta: 1)
         }
-        OpTimer.measure(.gemm) {
-            let start = GEMMStatistics.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
+        GEMMStatistics.measureSerial(m: rows, n: columns, k: length) {
             zoo_multiply_reduce(a, Int32(rows), b, Int32(columns), length, out)
-            if GEMMStatistics.isEnabled { GEMMStatistics.record(m: rows, n: columns, k: length, since: start, threads: 1) }
         }
     }
 

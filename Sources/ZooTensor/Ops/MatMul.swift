@@ -123,10 +123,8 @@ extension Tensor {
         let m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc
         precondition(k > 0, "[gemm] empty inner dimension")
         guard m > 0, n > 0 else { return }
-        OpTimer.measure(.gemm) {
-            let start = GEMMStatistics.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
+        GEMMStatistics.measureSerial(m: m, n: n, k: k) {
             blockGEMM(a, ta, b, tb, c, rows: 0..<m, columns: 0..<n, k: k, lda: ac, ldb: bc, ldc: n, beta: beta)
-            if GEMMStatistics.isEnabled { GEMMStatistics.record(m: m, n: n, k: k, since: start, threads: 1) }
         }
     }
 
