@@ -3,30 +3,43 @@ import XCTest
 
 /// What the package build puts beside the test bundle: plug-in libraries and the `zoo` executable.
 public enum BuiltProducts {
-    /// The folder of the test bundle (`.build/<configuration>`).
+    /// The folder of the test bundle (`.build/<configuration>`), or `ZOO_BUILT_PRODUCTS` when set
+    /// (the test that proves a missing product fails its tests points it at an empty folder).
     public static var folder: URL {
+        if let override = ProcessInfo.processInfo.environment["ZOO_BUILT_PRODUCTS"], !override.isEmpty {
+            return URL(fileURLWithPath: override, isDirectory: true)
+        }
         let bundle = Bundle.main.bundleURL
         return bundle.hasDirectoryPath ? bundle : bundle.deletingLastPathComponent()
     }
 
     /// `name` in that folder or its parent, if it exists.
     public static func file(_ name: String) -> URL? {
-        [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent(name) }
+        let folders = ProcessInfo.processInfo.environment["ZOO_BUILT_PRODUCTS"].map { _ in [folder] }
+            ?? [folder, folder.deletingLastPathComponent()]
+        return folders.map { $0.appendingPathComponent(name) }
             .first { FileManager.default.fileExists(atPath: $0.path) }
     }
 
-    /// `lib<name>.so`, or a skip when the build did not make it.
+    /// `lib<name>.so`; a missing one is a failure of the test that needs it, never a skip: the
+    /// build makes every built-in and example library.
     public static func library(_ name: String) throws -> URL {
-        guard let file = file("lib\(name).so") else { throw XCTSkip("lib\(name).so not found beside the tests") }
+        guard let file = file("lib\(name).so") else { throw MissingBuiltProduct("lib\(name).so", in: folder) }
         return file
+    }
+
+    /// The built `zoo` executable, or the failure that it is missing.
+    public static func zooExecutable() throws -> URL {
+        guard let zoo = file("zoo"), FileManager.default.isExecutableFile(atPath: zoo.path) else {
+            throw MissingBuiltProduct("the zoo executable", in: folder)
+        }
+        return zoo
     }
 
     /// Runs the built `zoo` as a user would, with standard output and error together; `environment`
     /// replaces the process environment when given.
     public static func runZoo(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
-        guard let zoo = file("zoo"), FileManager.default.isExecutableFile(atPath: zoo.path) else {
-            throw XCTSkip("the zoo executable was not found beside the tests")
-        }
+        let zoo = try zooExecutable()
         let process = Process()
         process.executableURL = zoo
         process.arguments = arguments
@@ -38,5 +51,21 @@ public enum BuiltProducts {
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return (process.terminationStatus, output)
+    }
+}
+
+/// A product of the package build that a test needs and that is not there, or does not load. It
+/// fails the test: a broken or missing built-in part must never pass as a skip.
+public struct MissingBuiltProduct: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(_ product: String, in folder: URL) {
+        description = "\(product) not found in \(folder.path): build the package with `swift build --build-tests` (make test does)"
+    }
+
+    public init(_ message: String) { description = message }
+
+    public init(_ product: String, failsToLoad reason: Any) {
+        description = "\(product) does not load: \(reason)"
     }
 }

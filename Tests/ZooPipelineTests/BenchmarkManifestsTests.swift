@@ -5,7 +5,7 @@ import ZooPipeline
 import ZooPluginHost
 
 /// The manifests zoo-bench measures (`Benchmarks/manifests`) build their pipelines from the
-/// built-in zoo with the shapes of DESIGN.md §6, so that the benchmark never rots.
+/// built-in zoo with the shapes of docs/ARCHITECTURE.md §5, so that the benchmark never rots.
 final class BenchmarkManifestsTests: XCTestCase {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Benchmarks/manifests")

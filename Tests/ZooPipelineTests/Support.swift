@@ -9,21 +9,21 @@ import ZooTestSupport
 enum Built {
     static func file(_ name: String) -> URL? { BuiltProducts.file(name) }
 
-    /// The folder holding `lib<name>.so`, or a skip.
+    /// The folder holding `lib<name>.so`; a missing library fails the test.
     static func pluginFolder(_ names: String...) throws -> URL {
         var folder: URL?
         for name in names { folder = try BuiltProducts.library(name).deletingLastPathComponent() }
         return folder!
     }
 
-    /// The built-in zoo, or a skip while it does not load yet.
+    /// The built-in zoo; a library that is missing or does not load fails the test.
     static func builtInFolder() throws -> URL {
         let folder = try pluginFolder("ZooBackbones", "ZooHeads", "ZooLosses", "ZooRelations")
         for name in ["ZooBackbones", "ZooHeads", "ZooLosses", "ZooRelations"] {
             do {
                 _ = try PluginLibrary.load(file: folder.appendingPathComponent("lib\(name).so"))
             } catch {
-                throw XCTSkip("lib\(name).so does not load yet: \(error)")
+                throw MissingBuiltProduct("lib\(name).so", failsToLoad: error)
             }
         }
         return folder

@@ -13,7 +13,7 @@ final class ModuleInstanceTests: XCTestCase {
     func scaledHeadFunctions() throws -> UnsafePointer<zoo_module_functions> {
         let path = try BuiltProducts.library("ZooExampleScaledHead").path
         guard let library = dlopen(path, RTLD_NOW | RTLD_LOCAL), let entry = dlsym(library, ZOO_PLUGIN_ENTRY_SYMBOL) else {
-            throw XCTSkip("\(path) does not open: \(String(cString: dlerror()))")
+            throw MissingBuiltProduct(path, failsToLoad: String(cString: dlerror()))
         }
         let function = unsafeBitCast(entry, to: zoo_plugin_entry_fn.self)
         let info = try XCTUnwrap(PluginCallError.withErrorSlot(returning: { function(HostServices.api, $0) }).result)

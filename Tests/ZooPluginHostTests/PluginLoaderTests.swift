@@ -323,7 +323,7 @@ final class PluginLoaderTests: XCTestCase {
 /// ZooPluginKit, `libZooExampleScaledHead.so` from C) load through the same checks.
 final class ExamplePluginLoadingTests: XCTestCase {
     func exampleLibrary(_ fileName: String) throws -> URL {
-        guard let found = BuiltProducts.file(fileName) else { throw XCTSkip("\(fileName) not found beside the tests") }
+        guard let found = BuiltProducts.file(fileName) else { throw MissingBuiltProduct(fileName, in: BuiltProducts.folder) }
         return found
     }
 

@@ -19,8 +19,7 @@ final class FocalLossPluginTests: XCTestCase {
             let candidate = folder.appendingPathComponent(name)
             if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
         }
-        XCTFail("\(name) not found in \(folders.map(\.path)); build it with `swift build --build-tests`")
-        throw XCTSkip("no plug-in library")
+        throw MissingBuiltProduct("\(name) not found in \(folders.map(\.path)); build it with `swift build --build-tests`")
     }
 
     /// The library's info, from one `dlopen` (never closed: Swift code is not unloaded).
@@ -30,17 +29,15 @@ final class FocalLossPluginTests: XCTestCase {
         if let loaded { return loaded }
         let url = try libraryURL()
         guard let library = dlopen(url.path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
-            throw XCTSkip("dlopen \(url.path): \(String(cString: dlerror()))")
+            throw MissingBuiltProduct(url.path, failsToLoad: String(cString: dlerror()))
         }
         guard let symbol = dlsym(library, ZOO_PLUGIN_ENTRY_SYMBOL) else {
-            XCTFail("\(url.lastPathComponent) has no \(ZOO_PLUGIN_ENTRY_SYMBOL)")
-            throw XCTSkip("no entry")
+            throw MissingBuiltProduct(url.lastPathComponent, failsToLoad: "no \(ZOO_PLUGIN_ENTRY_SYMBOL)")
         }
         let entry = unsafeBitCast(symbol, to: zoo_plugin_entry_fn.self)
         let error = ErrorRecord()
         guard let info = entry(TestHost.shared.pointer, error.pointer) else {
-            XCTFail("entry failed: \(error.status) \(error.message)")
-            throw XCTSkip("entry failed")
+            throw MissingBuiltProduct(url.lastPathComponent, failsToLoad: "its entry failed: \(error.status) \(error.message)")
         }
         XCTAssertEqual(entry(TestHost.shared.pointer, error.pointer), info, "a second entry call returns the same info")
         loaded = info

@@ -1,6 +1,7 @@
 import CZooPlugin
 import Foundation
 import XCTest
+import ZooTestSupport
 
 /// A minimal host for driving plug-ins through the C ABI in tests: a `zoo_host_api` whose
 /// services record what they are given, an error record, and DLPack buffers in test memory.
@@ -157,7 +158,7 @@ struct ModuleDriver {
                 return
             }
         }
-        throw XCTSkip("no module \(name)")
+        throw MissingBuiltProduct("module \(name)", failsToLoad: "the library offers no module of that name")
     }
 
     /// create: the handle, or the failure's status and message.

@@ -12,7 +12,7 @@ final class InterruptTests: XCTestCase {
     /// command that resumes; that command finishes the run as if it had never stopped.
     func testSIGINTWritesACheckpointAndTheResumeCommandFinishesTheSameRun() throws {
         let plugins = try BuiltProducts.pluginFolder()
-        guard let zoo = BuiltProducts.file("zoo") else { throw XCTSkip("the zoo executable was not found beside the tests") }
+        let zoo = try BuiltProducts.zooExecutable()
         let scratch = try ScratchFolder()
         let file = try TrainerTests.manifest(in: scratch)
         let run = scratch.url.appendingPathComponent("run")

@@ -9,7 +9,7 @@ import ZooTestSupport
 @testable import ZooTrain
 
 extension BuiltProducts {
-    /// The folder of the built-in plug-ins, or a skip while they are not built or do not load.
+    /// The folder of the built-in plug-ins; one that is missing or does not load fails the test.
     static func pluginFolder() throws -> URL {
         var folder: URL?
         for name in ["ZooBackbones", "ZooHeads", "ZooLosses", "ZooRelations"] {
@@ -17,7 +17,7 @@ extension BuiltProducts {
             do {
                 _ = try PluginLibrary.load(file: file)
             } catch {
-                throw XCTSkip("lib\(name).so does not load: \(error)")
+                throw MissingBuiltProduct("lib\(name).so", failsToLoad: error)
             }
             folder = file.deletingLastPathComponent()
         }
