@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Zoo against PyTorch on the workloads of DESIGN.md §6, side by side, in alternating rounds.
+"""Zoo against PyTorch on the workloads of docs/ARCHITECTURE.md §5, side by side, in alternating rounds.
 
 For each round and each workload, zoo-bench --worker and pytorch_workloads.py run the same
 workload, each in its own process, one after the other (Zoo first in even rounds, PyTorch first in

@@ -1,4 +1,4 @@
-"""The workloads of DESIGN.md §6 in PyTorch, for the side-by-side comparison with zoo-bench.
+"""The workloads of docs/ARCHITECTURE.md §5 in PyTorch, for the side-by-side comparison with zoo-bench.
 
 Each workload is the one zoo-bench runs from Benchmarks/manifests (same shapes, layers, optimiser,
 BatchFormer settings and two-stream rule):

@@ -1,7 +1,7 @@
 import Foundation
 import ZooTensor
 
-// zoo-bench: the fixed workloads of DESIGN.md §6 on the path users run (manifests of
+// zoo-bench: the fixed workloads of docs/ARCHITECTURE.md §5 on the path users run (manifests of
 // Benchmarks/manifests, modules loaded as plug-ins, composed by the pipeline, the optimiser's step
 // included): W1 (MLP + BatchFormer) and W2 (CIFAR ResNet-32 + BatchFormer), with and without
 // BatchFormer, W2 inference with BatchFormer absent and loaded; the same model built in-process
