@@ -62,58 +62,93 @@ public final class BatchLoader: Sequence, @unchecked Sendable {
     /// The batches from `start` on (a resumed epoch skips those already trained, without making them).
     public func makeIterator(startingAt start: Int) -> Iterator { Iterator(loader: self, start: start) }
 
-    /// Hands out batches that a background thread prepares in order.
+    /// Hands out batches that a background thread prepares in order. The thread ends when the
+    /// epoch's last batch is made or, for an epoch abandoned early, when the iterator is released.
     public final class Iterator: IteratorProtocol, Sequence, @unchecked Sendable {
         private let loader: BatchLoader
-        private let ready = DispatchSemaphore(value: 0)
-        private let space: DispatchSemaphore
-        private let lock = NSLock()
-        private var queue: [(inputs: Tensor, labels: [Int])] = []
-        private let first: Int
+        private let channel: Channel
         private var position = 0
-        private var cancelled = false
 
         init(loader: BatchLoader, start: Int) {
             self.loader = loader
-            first = Swift.min(Swift.max(start, 0), loader.batches.count)
+            let first = Swift.min(Swift.max(start, 0), loader.batches.count)
             position = first
-            space = DispatchSemaphore(value: loader.configuration.prefetch)
-            let thread = Thread { [self] in produce() }
+            let channel = Channel(prefetch: loader.configuration.prefetch)
+            self.channel = channel
+            // The thread holds the channel and the loader, never the iterator, so that releasing
+            // the iterator reaches `deinit`, which stops the thread.
+            Producers.started()
+            let thread = Thread {
+                defer { Producers.ended() }
+                for index in first..<loader.batches.count {
+                    guard channel.waitForSpace() else { return }
+                    channel.put(loader.batch(at: index))
+                }
+            }
             thread.name = "zoo-loader"
             thread.start()
         }
 
-        deinit {
-            lock.lock()
-            cancelled = true
-            lock.unlock()
-        }
-
-        private func produce() {
-            for index in first..<loader.batches.count {
-                space.wait()
-                lock.lock()
-                let stop = cancelled
-                lock.unlock()
-                if stop { return }
-                let batch = loader.batch(at: index)
-                lock.lock()
-                queue.append(batch)
-                lock.unlock()
-                ready.signal()
-            }
-        }
+        deinit { channel.cancel() }
 
         public func next() -> (inputs: Tensor, labels: [Int])? {
             guard position < loader.batches.count else { return nil }
-            ready.wait()
-            lock.lock()
-            let batch = queue.removeFirst()
-            lock.unlock()
-            space.signal()
             position += 1
+            return channel.take()
+        }
+    }
+
+    /// The queue between the producer thread and the iterator: at most `prefetch` batches ahead.
+    /// (A condition, not semaphores: libdispatch traps when a semaphore is freed below its start value.)
+    final class Channel: @unchecked Sendable {
+        private let condition = NSCondition()
+        private let prefetch: Int
+        private var queue: [(inputs: Tensor, labels: [Int])] = []
+        private var cancelled = false
+
+        init(prefetch: Int) { self.prefetch = prefetch }
+
+        /// Waits for room for one batch; false once the consumer is gone.
+        func waitForSpace() -> Bool {
+            condition.lock()
+            defer { condition.unlock() }
+            while queue.count >= prefetch && !cancelled { condition.wait() }
+            return !cancelled
+        }
+
+        func put(_ batch: (inputs: Tensor, labels: [Int])) {
+            condition.lock()
+            queue.append(batch)
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        func take() -> (inputs: Tensor, labels: [Int]) {
+            condition.lock()
+            defer { condition.unlock() }
+            while queue.isEmpty { condition.wait() }
+            let batch = queue.removeFirst()
+            condition.broadcast()
             return batch
         }
+
+        /// The consumer is gone: wakes a producer waiting for room, which then ends.
+        func cancel() {
+            condition.lock()
+            cancelled = true
+            queue.removeAll()
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// The number of producer threads running, for tests that check none is left behind.
+    public enum Producers {
+        private static let lock = NSLock()
+        nonisolated(unsafe) private static var running = 0
+        public static var count: Int { lock.withLock { running } }
+        static func started() { lock.withLock { running += 1 } }
+        static func ended() { lock.withLock { running -= 1 } }
     }
 
     /// A seed for (run seed, epoch, batch) that differs in every coordinate.

@@ -27,7 +27,7 @@ public enum CIFAR {
                 images.append(contentsOf: bytes[(start + labelBytes)..<(start + record)])
             }
         }
-        return Dataset(values: .bytes(images), sampleShape: [3, 32, 32], labels: labels,
-                       classCount: variant == .cifar10 ? 10 : 100)
+        return try Dataset.checked(values: .bytes(images), sampleShape: [3, 32, 32], labels: labels,
+                                   classCount: variant == .cifar10 ? 10 : 100, file: files.joined(separator: ", "))
     }
 }

@@ -32,6 +32,7 @@ public enum CSV {
             labels.append(label)
         }
         guard let width, !labels.isEmpty else { throw DataError(file: path, "no samples") }
-        return Dataset(values: .floats(features), sampleShape: [width - 1], labels: labels)
+        guard width >= 2 else { throw DataError(file: path, "line 1: 1 cell, expected features and a label column") }
+        return try Dataset.checked(values: .floats(features), sampleShape: [width - 1], labels: labels, file: path)
     }
 }

@@ -19,8 +19,10 @@ public struct Dataset: Sendable {
     public let labels: [Int]
     /// The number of classes: the largest label + 1, unless given.
     public let classCount: Int
+    /// The file (or files) the samples were read from, for messages.
+    public let source: String?
 
-    public init(values: Values, sampleShape: [Int], labels: [Int], classCount: Int? = nil) {
+    public init(values: Values, sampleShape: [Int], labels: [Int], classCount: Int? = nil, source: String? = nil) {
         let size = sampleShape.elementCount
         switch values {
         case .bytes(let bytes): precondition(bytes.count == size * labels.count, "[Dataset] \(bytes.count) bytes for \(labels.count) samples of \(sampleShape)")
@@ -33,6 +35,38 @@ public struct Dataset: Sendable {
         self.sampleShape = sampleShape
         self.labels = labels
         self.classCount = classCount ?? ((labels.max() ?? -1) + 1)
+        self.source = source
+    }
+
+    /// A dataset read from `file`: the same as `init`, but a size that does not fit, a negative
+    /// extent or a label outside `0..<classCount` (without one, outside
+    /// `0..<ReadLimits.maximumClassCount`) is a `DataError` naming the file, where `init` traps.
+    public static func checked(values: Values, sampleShape: [Int], labels: [Int], classCount: Int? = nil,
+                               file: String) throws -> Dataset {
+        let size = try ReadLimits.elementCount(sampleShape, file: file, field: "sample shape")
+        guard size > 0 else { throw DataError(file: file, "samples of shape \(sampleShape) have no elements") }
+        let (needed, overflow) = size.multipliedReportingOverflow(by: labels.count)
+        let found: Int
+        switch values {
+        case .bytes(let bytes): found = bytes.count
+        case .floats(let floats): found = floats.count
+        case .shards(let shards):
+            guard shards.sampleShape == sampleShape else {
+                throw DataError(file: file, "images of shape \(shards.sampleShape) for samples of shape \(sampleShape)")
+            }
+            found = shards.count * size
+        }
+        guard !overflow, found == needed else {
+            throw DataError(file: file, "\(labels.count) samples of shape \(sampleShape) need \(overflow ? "more than Int.max" : "\(needed)") "
+                                + "values, found \(found)")
+        }
+        try ReadLimits.checkLabels(labels, classCount: classCount, file: file)
+        return Dataset(values: values, sampleShape: sampleShape, labels: labels, classCount: classCount, source: file)
+    }
+
+    /// The same samples with `classCount` classes (at least the largest label + 1).
+    public func withClassCount(_ classCount: Int) -> Dataset {
+        Dataset(values: values, sampleShape: sampleShape, labels: labels, classCount: classCount, source: source)
     }
 
     public var count: Int { labels.count }
@@ -53,7 +87,8 @@ public struct Dataset: Sendable {
         case .floats(let floats): values = .floats(indices.flatMap { floats[($0 * size)..<(($0 + 1) * size)] })
         case .shards(let shards): values = .shards(shards.selecting(indices))
         }
-        return Dataset(values: values, sampleShape: sampleShape, labels: indices.map { labels[$0] }, classCount: classCount)
+        return Dataset(values: values, sampleShape: sampleShape, labels: indices.map { labels[$0] }, classCount: classCount,
+                       source: source)
     }
 
     /// The samples at `indices` as one float tensor `[indices.count] + sampleShape` (bytes / 255).

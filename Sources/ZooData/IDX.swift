@@ -15,7 +15,8 @@ public enum IDX {
         guard imageShape[0] == labelShape[0] else {
             throw DataError(file: labels, "\(labelShape[0]) labels for \(imageShape[0]) images in \(images)")
         }
-        return Dataset(values: .bytes(imageBytes), sampleShape: [1, imageShape[1], imageShape[2]], labels: labelBytes.map(Int.init))
+        return try Dataset.checked(values: .bytes(imageBytes), sampleShape: [1, imageShape[1], imageShape[2]],
+                                   labels: labelBytes.map(Int.init), file: labels)
     }
 
     /// The extents and the unsigned-byte data of one IDX file.
@@ -37,7 +38,7 @@ public enum IDX {
         let shape = (0..<dimensions).map { axis in
             (0..<4).reduce(0) { $0 << 8 | Int(bytes[4 + 4 * axis + $1]) }
         }
-        let expected = shape.reduce(1, *)
+        let expected = try ReadLimits.elementCount(shape, file: path, field: "extents")
         let found = bytes.count - 4 - 4 * dimensions
         guard found == expected else {
             throw DataError(file: path, "shape \(shape) needs \(expected) bytes of data, the file has \(found)"

@@ -71,6 +71,7 @@ public enum ImageList {
                 : "\(paths.count) shards \(URL(fileURLWithPath: paths[0]).lastPathComponent) … \(URL(fileURLWithPath: paths.last!).lastPathComponent) hold"
             throw DataError(file: path, "\(labels.count) samples listed, the \(names) \(shards.count) images")
         }
-        return Dataset(values: .shards(shards), sampleShape: shards.sampleShape, labels: labels, classCount: classCount)
+        return try Dataset.checked(values: .shards(shards), sampleShape: shards.sampleShape, labels: labels,
+                                   classCount: classCount, file: path)
     }
 }

@@ -30,6 +30,7 @@ public struct ImageShards: Sendable {
                 throw DataError(file: path, "expected images [n, 3, height, width] (channels first), found shape \(layout.shape)\(hint)")
             }
             let shape = Array(layout.shape.dropFirst())
+            guard !shape.contains(0) else { throw DataError(file: path, "images of shape \(shape) have no pixels") }
             if let first = sampleShape, first != shape {
                 throw DataError(file: path, "images of shape \(shape), the first shard's are \(first)")
             }

@@ -40,11 +40,10 @@ public enum NumPy {
         guard images.shape.first == values.count else {
             throw DataError(file: file, "\(values.count) labels for \(images.shape.first ?? 0) samples (images shape \(images.shape))")
         }
-        guard values.allSatisfy({ $0 >= 0 }) else { throw DataError(file: file, "labels must not be negative") }
         let sampleShape = Swift.Array(images.shape.dropFirst())
         switch images.elements {
-        case .bytes(let bytes): return Dataset(values: .bytes(bytes), sampleShape: sampleShape, labels: values)
-        case .floats(let floats): return Dataset(values: .floats(floats), sampleShape: sampleShape, labels: values)
+        case .bytes(let bytes): return try Dataset.checked(values: .bytes(bytes), sampleShape: sampleShape, labels: values, file: file)
+        case .floats(let floats): return try Dataset.checked(values: .floats(floats), sampleShape: sampleShape, labels: values, file: file)
         case .integers: throw DataError(file: file, "images must be uint8 or float, found an integer array")
         }
     }
@@ -74,24 +73,30 @@ public enum NumPy {
         }
         let headerLength = (0..<headerLengthSize).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
         let dataStart = 8 + headerLengthSize + headerLength
-        guard bytes.count >= dataStart else { throw DataError(file: file, "header of \(headerLength) bytes exceeds the file") }
+        guard bytes.count >= dataStart else {
+            throw DataError(file: file, "header length: \(headerLength) bytes, more than the \(bytes.count - 8 - headerLengthSize) the file has after it")
+        }
         let header = String(decoding: bytes[(8 + headerLengthSize)..<dataStart], as: UTF8.self)
+        let shown = header.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200)
         guard let descr = field("descr", in: header), let order = field("fortran_order", in: header),
               let shapeText = field("shape", in: header) else {
-            throw DataError(file: file, "header \(header.trimmingCharacters(in: .whitespacesAndNewlines)) lacks descr, fortran_order or shape")
+            throw DataError(file: file, "header \(shown) lacks descr, fortran_order or shape")
         }
         guard order == "False" else { throw DataError(file: file, "Fortran-ordered arrays are not supported") }
-        let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() ")).split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.compactMap { Int($0) }
-        let count = shape.reduce(1, *)
+        let shape = try parseShape(shapeText, file: file)
+        let count = try ReadLimits.elementCount(shape, file: file, field: "shape")
         let descriptor = descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\" "))
         guard let size = elementSizes[descriptor] else {
             throw DataError(file: file, "element type \(descriptor) is not supported (supported: \(elementSizes.keys.sorted().joined(separator: ", ")))")
         }
         let found = bytes.count - dataStart
-        guard found == count * size else {
-            throw DataError(file: file, "shape \(shape) of \(descriptor) needs \(count * size) bytes of data, the file has \(found)")
+        let (needed, overflow) = count.multipliedReportingOverflow(by: size)
+        guard !overflow, found == needed else {
+            throw DataError(file: file, "shape \(shape) of \(descriptor) needs \(overflow ? "more than Int.max" : "\(needed)") bytes of data, "
+                                + "the file has \(found)")
         }
+        // The elements are converted to Int or Float arrays of 8 or 4 bytes each.
+        _ = try ReadLimits.byteCount(count, elementSize: 8, file: file, field: "shape")
         return Layout(descriptor: descriptor, shape: shape, dataStart: dataStart, elementSize: size)
     }
 
@@ -114,6 +119,22 @@ public enum NumPy {
         default: elements = .integers(body.map { Int(Int8(bitPattern: $0)) })
         }
         return Array(shape: shape, elements: elements)
+    }
+
+    /// The extents of a shape tuple such as `(60000, 28, 28)`, `(10,)` or `()`; anything but
+    /// non-negative integers is refused.
+    static func parseShape(_ text: String, file: String) throws -> [Int] {
+        guard text.hasPrefix("("), text.hasSuffix(")") else { throw DataError(file: file, "shape \(text.prefix(80)) is not a tuple") }
+        let cells = text.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        let extents = cells.last == "" ? Swift.Array(cells.dropLast()) : cells
+        if extents == [""] { return [] }
+        return try extents.map { cell in
+            guard let extent = Int(cell), extent >= 0 else {
+                throw DataError(file: file, "shape \(text.prefix(80)): extent \"\(cell.prefix(40))\" is not a non-negative integer")
+            }
+            return extent
+        }
     }
 
     /// The text of `'key': value` in a .npy header dictionary.

@@ -124,6 +124,10 @@ public final class Trainer {
     public func evaluate(_ test: Dataset, trainingCounts: [Int]) throws -> EvaluationReport {
         let batchSize = manifest.evaluation.batchSize ?? manifest.training.batchSize
         var accumulator = EvaluationAccumulator(classCount: trainingCounts.count)
+        if let index = test.labels.firstIndex(where: { !(0..<trainingCounts.count).contains($0) }) {
+            throw TrainError("data.test\(test.source.map { " (\($0))" } ?? ""): sample \(index) has label \(test.labels[index]), "
+                             + "outside the model's \(trainingCounts.count) classes 0..<\(trainingCounts.count)")
+        }
         try withoutGradients {
             for start in stride(from: 0, to: test.count, by: batchSize) {
                 var (inputs, labels) = test.batch(Array(start..<min(start + batchSize, test.count)))
@@ -132,8 +136,9 @@ public final class Trainer {
                     inputs = transform.apply(inputs, generator: &unused)
                 }
                 let output = try pipeline.forward(shaped(inputs), training: false)
-                guard output.logits.rank == 2, output.logits.shape[1] == trainingCounts.count else {
-                    throw TrainError("the head gives logits of shape \(output.logits.shape) for \(trainingCounts.count) classes", isUsage: true)
+                guard output.logits.rank == 2, output.logits.shape == [labels.count, trainingCounts.count] else {
+                    throw TrainError("the head gives logits of shape \(output.logits.shape) for \(labels.count) samples of "
+                                     + "\(trainingCounts.count) classes", isUsage: true)
                 }
                 accumulator.add(logits: output.logits, labels: labels)
             }
@@ -192,6 +197,9 @@ public final class Trainer {
         var finalReport: EvaluationReport?
         let runStart = Date()
         let checkpointFile = folder.appendingPathComponent("checkpoint.safetensors")
+        for abandoned in SafeTensorsArchive.removeAbandonedTemporaries(of: checkpointFile) {
+            say("removed \(abandoned), left by a checkpoint write that was killed")
+        }
         var progress = ProgressLine(options: options)
 
         for epoch in position.epoch..<epochs {

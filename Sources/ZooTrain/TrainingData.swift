@@ -52,7 +52,7 @@ public struct TrainingData: Sendable {
             throw TrainError("data.num_classes is \(classes), the training data has labels up to \(training.classCount - 1)")
         }
         if let classes = spec.numClasses, training.classCount < classes {
-            training = Dataset(values: training.values, sampleShape: training.sampleShape, labels: training.labels, classCount: classes)
+            training = training.withClassCount(classes)
         }
         if let longTail = spec.longTail {
             let counts = longTail.profile == .step
@@ -72,7 +72,7 @@ public struct TrainingData: Sendable {
             throw TrainError("the test data has labels up to \(testSet.classCount - 1), the training data \(training.classCount) classes")
         }
         if let testSet = test, testSet.classCount < training.classCount {
-            test = Dataset(values: testSet.values, sampleShape: testSet.sampleShape, labels: testSet.labels, classCount: training.classCount)
+            test = testSet.withClassCount(training.classCount)
         }
         return TrainingData(train: training, test: test)
     }
@@ -84,7 +84,7 @@ public struct TrainingData: Sendable {
             throw TrainError("data.test: no test data named", isUsage: true)
         }
         if let classes = spec.numClasses, test.classCount < classes {
-            return Dataset(values: test.values, sampleShape: test.sampleShape, labels: test.labels, classCount: classes)
+            return test.withClassCount(classes)
         }
         return test
     }

@@ -47,7 +47,7 @@ struct ModuleCommand: ParsableCommand {
             guard let descriptor = library.module(named: module) else {
                 let names = library.modules.map(\.name)
                 let hint = Suggestion.closest(to: module, among: names).map { "did you mean \($0)?" } ?? "it offers \(names.joined(separator: ", "))"
-                throw ValidationError("\(library.path) has no module \"\(module)\" (\(hint))")
+                throw CommandFailure(message: "\(library.path) has no module \"\(module)\" (\(hint))", exitCode: 2)
             }
             let configuration: String
             do {
@@ -60,7 +60,7 @@ struct ModuleCommand: ParsableCommand {
             do {
                 archive = try SafeTensorsArchive(contentsOf: URL(fileURLWithPath: tensors))
             } catch {
-                throw ValidationError("\(error)")
+                throw CommandFailure(message: "\(error)")
             }
             let instance: ModuleInstance
             do {

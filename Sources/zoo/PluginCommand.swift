@@ -88,6 +88,6 @@ func load(_ library: String) throws -> PluginLibrary {
     do {
         return try PluginLibrary.load(file: URL(fileURLWithPath: library))
     } catch {
-        throw ValidationError(error.description)
+        throw CommandFailure(message: error.description)
     }
 }

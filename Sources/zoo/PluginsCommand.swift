@@ -104,7 +104,7 @@ struct Discovery {
                 return try PluginLoader(searchPath: PluginSearchPath(explicit: folders)).load(.name(name))
             }
         } catch {
-            throw ValidationError(error.message)
+            throw CommandFailure(message: error.message, exitCode: error.isNameNotFound ? 2 : 1)
         }
     }
 
@@ -117,7 +117,7 @@ struct Discovery {
         do {
             return try registry.module(name)
         } catch {
-            throw ValidationError(error.message)
+            throw CommandFailure(message: error.message, exitCode: error.isNameNotFound ? 2 : 1)
         }
     }
 }
@@ -174,7 +174,7 @@ struct DescribeCommand: ParsableCommand {
             guard let descriptor = library.module(named: module) else {
                 let names = library.modules.map(\.name)
                 let hint = Suggestion.closest(to: module, among: names).map { "did you mean \($0)?" } ?? "it offers \(names.joined(separator: ", "))"
-                throw ValidationError("\(library.path) has no module \"\(module)\" (\(hint))")
+                throw CommandFailure(message: "\(library.path) has no module \"\(module)\" (\(hint))", exitCode: 2)
             }
             let registry = PluginRegistry()
             try registry.register(library)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ZooPluginHost
 
 /// `zoo`: the command line of the Zoo model zoo.
 ///
@@ -15,7 +16,16 @@ struct Zoo: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            do {
+                try command.run()
+            } catch let failure as CommandFailure {
+                printError("error: \(failure.message)")
+                Foundation.exit(failure.exitCode)
+            } catch let error where !(error is ValidationError || error is ExitCode || error is CleanExit) {
+                // A refusal while running (a file, a library, a module): the message alone, no usage.
+                printError("error: \(error)")
+                Foundation.exit(1)
+            }
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
         } catch {
@@ -29,6 +39,19 @@ struct Zoo: ParsableCommand {
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
     }
+}
+
+/// A command that could not do what was asked (a file or library refused, a name not found): its
+/// message is printed alone, without the usage, and the process exits with `exitCode`.
+struct CommandFailure: Error, CustomStringConvertible {
+    var message: String
+    var exitCode: Int32 = 1
+    var description: String { message }
+}
+
+extension PluginError {
+    /// A name that matches nothing: the command line's mistake (exit 2), not a refused file (exit 1).
+    var isNameNotFound: Bool { code == .fileNotFound || code == .moduleNotFound }
 }
 
 /// Writes a line to standard error.

@@ -31,4 +31,25 @@ final class BatchLoaderTests: XCTestCase {
         let iterator = loader.makeIterator()
         XCTAssertNotNil(iterator.next())   // an abandoned iterator must not hang or leak its thread's work
     }
+
+    func testTheProducerThreadEndsWhenAnEpochIsAbandoned() {
+        // Threads of earlier tests' abandoned epochs end first.
+        let deadline = Date().addingTimeInterval(10)
+        while BatchLoader.Producers.count > 0 && Date() < deadline { usleep(1000) }
+        let before = BatchLoader.Producers.count
+        XCTAssertEqual(before, 0)
+        do {
+            let loader = BatchLoader(dataset: dataset, configuration: LoaderConfiguration(batchSize: 2, prefetch: 1), epoch: 0)
+            let iterator = loader.makeIterator()
+            XCTAssertNotNil(iterator.next())
+            XCTAssertEqual(BatchLoader.Producers.count, before + 1, "the producer waits for room, 10 batches still to make")
+        }
+        // Released: the producer wakes and ends.
+        while BatchLoader.Producers.count > before && Date() < deadline { usleep(1000) }
+        XCTAssertEqual(BatchLoader.Producers.count, before)
+        // A finished epoch ends its thread as well.
+        _ = Array(BatchLoader(dataset: dataset, configuration: LoaderConfiguration(batchSize: 5), epoch: 1))
+        while BatchLoader.Producers.count > before && Date() < deadline { usleep(1000) }
+        XCTAssertEqual(BatchLoader.Producers.count, before)
+    }
 }

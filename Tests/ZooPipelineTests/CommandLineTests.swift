@@ -113,6 +113,19 @@ final class CommandLineTests: XCTestCase {
         let missing = try runZoo(["plugins", "inspect", "nothing-here", "--plugin-path", folder.path], environment: [:])
         XCTAssertEqual(missing.status, 2, missing.output)
         XCTAssertTrue(missing.output.contains("plug-in \"nothing-here\" not found"), missing.output)
+        XCTAssertFalse(missing.output.contains("Usage:"), missing.output)
+
+        // A file refused at run time: the message alone and exit 1; only a command-line mistake shows the usage.
+        let text = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-not-a-plugin-\(getpid()).so")
+        try Data("not a library\n".utf8).write(to: text)
+        defer { try? FileManager.default.removeItem(at: text) }
+        let refused = try runZoo(["plugins", "inspect", text.path], environment: [:])
+        XCTAssertEqual(refused.status, 1, refused.output)
+        XCTAssertTrue(refused.output.hasPrefix("error: "), refused.output)
+        XCTAssertFalse(refused.output.contains("Usage:"), refused.output)
+        let mistake = try runZoo(["plugins", "inspect"], environment: [:])
+        XCTAssertEqual(mistake.status, 2, mistake.output)
+        XCTAssertTrue(mistake.output.contains("Usage: zoo plugins inspect"), mistake.output)
 
         let described = try runZoo(["describe", "scaled-head", "--json"], environment: ["ZOO_PLUGIN_PATH": folder.path])
         XCTAssertEqual(described.status, 0, described.output)

@@ -91,6 +91,13 @@ extension SafeTensorsArchive {
                                     fileName: url.lastPathComponent, with: serialized())
     }
 
+    /// Removes what a killed ``write(to:)`` of `url` left behind (its temporary file, when the
+    /// process that wrote it is gone); returns the removed paths.
+    @discardableResult
+    public static func removeAbandonedTemporaries(of url: URL) -> [String] {
+        SafeTensorsFile.removeAbandoned(folder: url.deletingLastPathComponent().path, fileName: url.lastPathComponent)
+    }
+
     /// Why the tensor names cannot be written, if they cannot.
     func namingProblem() -> String? {
         let reserved = SafeTensorsReader.metadataKey

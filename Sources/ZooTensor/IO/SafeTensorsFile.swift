@@ -15,7 +15,7 @@ enum SafeTensorsFile {
         func failure(_ what: String, _ code: Int32) -> SafeTensorsError {
             SafeTensorsError(source: path, message: "\(what): \(String(cString: strerror(code)))")
         }
-        let temporary = (folder.hasSuffix("/") ? folder : folder + "/") + ".\(fileName).\(UUID().uuidString).tmp"
+        let temporary = (folder.hasSuffix("/") ? folder : folder + "/") + ".\(fileName).\(getpid()).\(UUID().uuidString).tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw failure("cannot create a temporary file in \(folder)", errno) }
 
@@ -46,6 +46,22 @@ enum SafeTensorsFile {
             _ = fsync(folderDescriptor)
             _ = close(folderDescriptor)
         }
+    }
+
+    /// Removes the temporary files that writes of `fileName` in `folder` left behind when their
+    /// process was killed (`.NAME.PID.UUID.tmp` whose process is gone, or of the old form
+    /// `.NAME.UUID.tmp`); returns their paths. A write still running in another process keeps its file.
+    static func removeAbandoned(folder: String, fileName: String) -> [String] {
+        let prefix = ".\(fileName)."
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        var removed: [String] = []
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            let parts = name.dropFirst(prefix.count).dropLast(4).split(separator: ".")
+            if parts.count == 2, let pid = Int32(parts[0]), pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH { continue }
+            let path = (folder.hasSuffix("/") ? folder : folder + "/") + name
+            if unlink(path) == 0 { removed.append(path) }
+        }
+        return removed
     }
 
     private static func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
