@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "ZooPluginHost", targets: ["ZooPluginHost"]),
         .executable(name: "zoo", targets: ["zoo"]),
         .executable(name: "zoo-bench", targets: ["zoo-bench"]),
+        .executable(name: "zoo-fuzz", targets: ["zoo-fuzz"]),
         // The built-in zoo: shared libraries the host loads at run time (never linked into it).
         .library(name: "ZooBackbones", type: .dynamic, targets: ["ZooBackbonesPlugin"]),
         .library(name: "ZooHeads", type: .dynamic, targets: ["ZooHeadsPlugin"]),
@@ -66,6 +67,10 @@ let package = Package(
             name: "zoo-bench",
             dependencies: ["ZooTensor", "ZooNN", "ZooOptim", "ZooPluginHost", "ZooManifest", "ZooPipeline", "ZooTrain"],
             path: "Sources/zoo-bench"),
+
+        .executableTarget(
+            name: "zoo-fuzz", dependencies: ["ZooData", "ZooManifest", "ZooPluginHost", "ZooTensor", "ZooTrain"],
+            path: "Sources/zoo-fuzz"),
 
         // MARK: built-in plug-ins
         .target(name: "ZooBackbonesPlugin", dependencies: ["ZooPluginKit"], path: "Plugins/backbones",

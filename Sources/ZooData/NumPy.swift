@@ -13,6 +13,10 @@ public enum NumPy {
         }
         public let shape: [Int]
         public let elements: Elements
+
+        public init(shape: [Int], elements: Elements) {
+            (self.shape, self.elements) = (shape, elements)
+        }
     }
 
     /// Reads a `.npy` file.

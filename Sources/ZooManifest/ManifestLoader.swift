@@ -78,6 +78,9 @@ public enum ManifestLoader {
 
     // MARK: includes
 
+    /// The largest manifest file read (16 MiB).
+    static let largestFile = 16 << 20
+
     static func display(_ url: URL, base: URL) -> String {
         let basePath = base.standardizedFileURL.path + "/"
         return url.path.hasPrefix(basePath) ? String(url.path.dropFirst(basePath.count)) : url.path
@@ -93,7 +96,18 @@ public enum ManifestLoader {
         }
         let text: String
         do {
+            // A manifest is a small regular file: a device or a pipe (`/dev/zero`) would never end.
+            let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
+            let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+            guard attributes[.type] as? FileAttributeType == .typeRegular, size <= ManifestLoader.largestFile else {
+                let what = attributes[.type] as? FileAttributeType == .typeRegular
+                    ? "a file of \(size) bytes, larger than the \(ManifestLoader.largestFile) a manifest may have" : "not a regular file"
+                throw ManifestError([ManifestDiagnostic(location: includedFrom?.0, path: includedFrom == nil ? "" : "include",
+                                                        message: "\(file.path): \(what)")])
+            }
             text = try String(contentsOf: file, encoding: .utf8)
+        } catch let error as ManifestError {
+            throw error
         } catch {
             let message = FileManager.default.fileExists(atPath: file.path) ? "cannot read \(file.path)" : "file \(file.path) not found"
             throw ManifestError([ManifestDiagnostic(location: includedFrom?.0, path: includedFrom == nil ? "" : "include",

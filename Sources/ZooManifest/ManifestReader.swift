@@ -53,7 +53,26 @@ final class ManifestReader {
         return s
     }
 
-    func int(_ node: ManifestNode, _ path: String, minimum: Int? = nil) -> Int? {
+    /// The largest count a manifest may give (sizes, epochs, steps): far above any real run, and
+    /// low enough that sizes multiplied together cannot overflow before they are checked.
+    static let largestCount = 1 << 32
+    /// The most classes a data set may have, and the largest extent of a sample's shape.
+    static let largestClassCount = 1 << 24
+    /// The most elements one sample may have (2^28 floats, 1 GiB).
+    static let largestSample = 1 << 28
+
+    /// Whether the product of `extents` (all positive) is at most `limit`, without overflowing.
+    static func fits(_ extents: [Int], within limit: Int) -> Bool {
+        var product = 1
+        for extent in extents {
+            let (next, overflow) = product.multipliedReportingOverflow(by: extent)
+            guard !overflow, next <= limit else { return false }
+            product = next
+        }
+        return true
+    }
+
+    func int(_ node: ManifestNode, _ path: String, minimum: Int? = nil, maximum: Int = ManifestReader.largestCount) -> Int? {
         let value: Int
         switch node.value {
         case .integer(let i): value = Int(i)
@@ -61,6 +80,7 @@ final class ManifestReader {
         default: report(node, path, "expected an integer, found \(node.quoted)"); return nil
         }
         if let minimum, value < minimum { report(node, path, "expected at least \(minimum), found \(value)"); return nil }
+        if value > maximum { report(node, path, "expected at most \(maximum), found \(value)"); return nil }
         return value
     }
 
@@ -237,14 +257,21 @@ final class ManifestReader {
         let format = o.value("format", required: true) { self.choice($0, $1, DataFormat.self) }
         let train = o.value("train") { self.string($0, $1) }
         let test = o.value("test") { self.string($0, $1) }
-        let shape = o.value("input_shape") { node, path in self.list(node, path) { self.int($0, $1, minimum: 1) } }
-        let classes = o.value("num_classes") { self.int($0, $1, minimum: 1) }
+        var shape = o.value("input_shape") { node, path in
+            self.list(node, path) { self.int($0, $1, minimum: 1, maximum: ManifestReader.largestClassCount) }
+        }
+        if let extents = shape, !ManifestReader.fits(extents, within: ManifestReader.largestSample) {
+            report(node["input_shape"], o.path("input_shape"),
+                   "expected a sample of at most \(ManifestReader.largestSample) elements, found shape \(extents)")
+            shape = nil
+        }
+        let classes = o.value("num_classes") { self.int($0, $1, minimum: 1, maximum: ManifestReader.largestClassCount) }
         let counts = o.value("class_counts") { node, path in self.list(node, path) { self.int($0, $1, minimum: 0) } }
         let longTail = o.value("long_tail") { node, path -> LongTailSpec? in
             guard let l = self.object(node, path, keys: ["ratio", "n_max", "seed", "profile", "many_classes"]) else { return nil }
             let ratio = l.value("ratio", required: true) { self.double($0, $1, minimum: 1) }
             let nMax = l.value("n_max", required: true) { self.int($0, $1, minimum: 1) }
-            let seed = l.value("seed") { self.int($0, $1, minimum: 0) } ?? 0
+            let seed = l.value("seed") { self.int($0, $1, minimum: 0, maximum: Int.max) } ?? 0
             let profile = l.value("profile") { self.choice($0, $1, LongTailSpec.Profile.self) } ?? .exponential
             let many = l.value("many_classes") { self.int($0, $1, minimum: 0) }
             guard let ratio, let nMax else { return nil }
@@ -325,7 +352,7 @@ final class ManifestReader {
         return TrainingSpec(
             epochs: o.value("epochs") { self.int($0, $1, minimum: 1) } ?? d.epochs,
             batchSize: o.value("batch_size") { self.int($0, $1, minimum: 1) } ?? d.batchSize,
-            seed: o.value("seed") { self.int($0, $1, minimum: 0) } ?? d.seed,
+            seed: o.value("seed") { self.int($0, $1, minimum: 0, maximum: Int.max) } ?? d.seed,
             twoStream: o.value("two_stream") { self.bool($0, $1) } ?? d.twoStream,
             gradientClipNorm: o.value("gradient_clip_norm") { self.double($0, $1, minimum: 0, exclusive: true) })
     }

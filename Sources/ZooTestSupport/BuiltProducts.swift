@@ -28,20 +28,27 @@ public enum BuiltProducts {
         return file
     }
 
-    /// The built `zoo` executable, or the failure that it is missing.
-    public static func zooExecutable() throws -> URL {
-        guard let zoo = file("zoo"), FileManager.default.isExecutableFile(atPath: zoo.path) else {
-            throw MissingBuiltProduct("the zoo executable", in: folder)
+    /// A built executable (`zoo`, `zoo-fuzz`), or the failure that it is missing.
+    public static func executable(_ name: String) throws -> URL {
+        guard let file = file(name), FileManager.default.isExecutableFile(atPath: file.path) else {
+            throw MissingBuiltProduct("the \(name) executable", in: folder)
         }
-        return zoo
+        return file
     }
+
+    /// The built `zoo` executable, or the failure that it is missing.
+    public static func zooExecutable() throws -> URL { try executable("zoo") }
 
     /// Runs the built `zoo` as a user would, with standard output and error together; `environment`
     /// replaces the process environment when given.
     public static func runZoo(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
-        let zoo = try zooExecutable()
+        try run(zooExecutable(), arguments, environment: environment)
+    }
+
+    /// Runs `executable` with standard output and error together.
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = zoo
+        process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
         let pipe = Pipe()

@@ -133,11 +133,18 @@ public enum Checkpoint {
         guard let text = archive.metadata[positionKey] else {
             throw TrainError("checkpoint \(file.path): no \(positionKey) in its metadata, so it cannot resume a run", isUsage: true)
         }
+        let position: TrainingPosition
         do {
-            return try JSONDecoder().decode(TrainingPosition.self, from: Data(text.utf8))
+            position = try JSONDecoder().decode(TrainingPosition.self, from: Data(text.utf8))
         } catch {
-            throw TrainError("checkpoint \(file.path): \(positionKey) is not a training position: \(text)", isUsage: true)
+            throw TrainError("checkpoint \(file.path): \(positionKey) is not a training position: \(text.prefix(200))", isUsage: true)
         }
+        let counts = [("epoch", position.epoch), ("epoch_step", position.epochStep), ("step", position.step),
+                      ("correct", position.correct), ("rows", position.rows), ("samples", position.samples)]
+        if let (name, value) = counts.first(where: { $0.1 < 0 }) {
+            throw TrainError("checkpoint \(file.path): \(positionKey).\(name) is \(value), expected a count (0 or more)", isUsage: true)
+        }
+        return position
     }
 
     /// Restores the host's run generator (dropout masks) from a checkpoint.
@@ -152,7 +159,7 @@ public enum Checkpoint {
     /// The training class counts recorded in a checkpoint's metadata.
     public static func classCounts(_ archive: SafeTensorsArchive) -> [Int]? {
         guard let text = archive.metadata[classCountsKey],
-              let values = try? JSONDecoder().decode([Int].self, from: Data(text.utf8)) else { return nil }
+              let values = try? JSONDecoder().decode([Int].self, from: Data(text.utf8)), values.allSatisfy({ $0 >= 0 }) else { return nil }
         return values
     }
 }

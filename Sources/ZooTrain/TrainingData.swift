@@ -246,7 +246,20 @@ public struct TrainingData: Sendable {
         guard let shape = spec.inputShape, let classes = spec.numClasses else {
             throw TrainError("data: synthetic data needs input_shape and num_classes", isUsage: true)
         }
-        let size = shape.reduce(1, *)
+        let trainCounts = spec.longTail != nil ? Array(repeating: spec.longTail!.nMax, count: classes)
+            : (spec.classCounts ?? Array(repeating: 100, count: classes))
+        // Sizes come from the manifest: the centres and both sets must fit in the memory budget.
+        let size: Int
+        do {
+            size = try ReadLimits.elementCount(shape, file: "data", field: "input_shape")
+            var samples = try ReadLimits.sum(classes, 0, file: "data", field: "num_classes")
+            for count in trainCounts + [50 * classes] { samples = try ReadLimits.sum(samples, count, file: "data", field: "class counts") }
+            let floats = try ReadLimits.byteCount(samples, elementSize: size, file: "data", field: "synthetic samples")
+            _ = try ReadLimits.byteCount(floats, elementSize: MemoryLayout<Float>.size, file: "data", field: "synthetic data")
+        } catch let error as DataError {
+            throw TrainError("data: synthetic data of \(trainCounts.reduce(0, &+)) training samples of shape \(shape): \(error.message)",
+                             isUsage: true)
+        }
         var generator = RandomGenerator(seed: UInt64(truncatingIfNeeded: seed) &+ 0x5EED)
         let centres = (0..<(classes * size)).map { _ in generator.nextNormal() }
         func make(_ counts: [Int], generator: inout RandomGenerator) -> Dataset {
@@ -259,8 +272,6 @@ public struct TrainingData: Sendable {
             }
             return Dataset(values: .floats(values), sampleShape: shape, labels: labels, classCount: classes)
         }
-        let trainCounts = spec.longTail != nil ? Array(repeating: spec.longTail!.nMax, count: classes)
-            : (spec.classCounts ?? Array(repeating: 100, count: classes))
         var trainGenerator = RandomGenerator(seed: UInt64(truncatingIfNeeded: seed) &+ 1)
         var testGenerator = RandomGenerator(seed: UInt64(truncatingIfNeeded: seed) &+ 2)
         return (make(trainCounts, generator: &trainGenerator), make(Array(repeating: 50, count: classes), generator: &testGenerator))
