@@ -9,6 +9,10 @@ SWIFT ?= swift
 # Tests run in release with testing enabled: numeric kernels in unoptimised Swift are too slow.
 TEST_FLAGS := -c release -Xswiftc -enable-testing
 
+# After a build, the built plug-ins' metadata files (NAME.zoo.json), so that listing, inspecting and
+# validating never run plug-in code.
+SEAL = seal() { .build/release/zoo plugin seal $$1/lib*.so >/dev/null; }; seal
+
 .PHONY: demo test deps bench build compare
 
 deps:
@@ -22,15 +26,18 @@ deps:
 
 build: deps
 	$(SWIFT) build -c release
+	$(SEAL) .build/release
 
 test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	$(SEAL) .build/release
 	$(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
 
 # The demo: Fashion-MNIST-LT (Debian's dataset-fashion-mnist) with a ConvNet and BatchFormer V1;
 # the run folder is runs/fashion-mnist-lt-batchformer/<name>-<timestamp>.
 demo: deps
 	$(SWIFT) build -c release
+	$(SEAL) .build/release
 	.build/release/zoo train Examples/recipes/fashion-mnist-lt-batchformer.yaml --plugin-path .build/release
 
 bench: deps

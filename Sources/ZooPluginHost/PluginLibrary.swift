@@ -137,6 +137,12 @@ public final class PluginLibrary: @unchecked Sendable {
             throw PluginError(.cannotOpen, "cannot read plug-in \(path): \(error)", path: path, step: .integrity)
         }
         if let expected, expected != digest { throw hashMismatch(path: path, actual: digest, expected: expected) }
+        // A library with a metadata file must be the one it describes, before any of its code runs.
+        let recorded = try PluginDescription.recorded(of: URL(fileURLWithPath: path))
+        if let recorded, recorded.sha256 != digest {
+            throw PluginDescription.staleMetadata(path: path, metadata: PluginDescription.metadataFile(of: URL(fileURLWithPath: path)).path,
+                                                  digest: digest, recorded: recorded.sha256)
+        }
 
         let elf = ELFInspector.inspect(fileDescriptor: descriptor)
         let isSwift = elf?.isSwift ?? false
@@ -161,13 +167,17 @@ public final class PluginLibrary: @unchecked Sendable {
             close(mappedDescriptor)
         }
 
-        do {
+        do throws(PluginError) {
             let (info, modules) = try handshake(handle: handle, path: path)
             let library = PluginLibrary(
                 path: path, name: String(cString: info.pointee.name!), version: String(cString: info.pointee.version!),
                 abiMajor: Int(info.pointee.abi_major), abiMinor: Int(info.pointee.abi_minor), modules: modules,
                 isSwift: isSwift, sha256: digest, fileIdentity: identity, info: info, handle: handle,
                 descriptor: mappedDescriptor)
+            if let recorded, let why = recorded.mismatch(with: PluginDescription(library)) {
+                throw PluginError(.invalidDescriptor, "plug-in \(path) does not match its metadata file "
+                                  + "\(PluginDescription.metadataFile(of: URL(fileURLWithPath: path)).path): \(why)", path: path, step: .handshake)
+            }
             loaded[identity] = WeakLibrary(library: library)
             return library
         } catch {

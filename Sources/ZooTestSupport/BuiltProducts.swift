@@ -23,8 +23,16 @@ public enum BuiltProducts {
 
     /// `lib<name>.so`; a missing one is a failure of the test that needs it, never a skip: the
     /// build makes every built-in and example library.
+    /// Its metadata file (`lib<name>.zoo.json`, which `make` writes after building) is written
+    /// with `zoo plugin seal` when missing or older than the library.
     public static func library(_ name: String) throws -> URL {
         guard let file = file("lib\(name).so") else { throw MissingBuiltProduct("lib\(name).so", in: folder) }
+        let metadata = file.deletingLastPathComponent().appendingPathComponent("lib\(name).zoo.json")
+        func modified(_ url: URL) -> Date? { try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date }
+        if let built = modified(file), modified(metadata).map({ $0 < built }) ?? true {
+            let sealed = try runZoo(["plugin", "seal", file.path])
+            guard sealed.status == 0 else { throw MissingBuiltProduct("lib\(name).so", failsToLoad: sealed.output) }
+        }
         return file
     }
 

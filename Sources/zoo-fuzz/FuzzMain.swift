@@ -41,6 +41,20 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     _ = try? target.read(file)
     return 0
 }
+
+/// libFuzzer's driver, called from the executable's entry point (SwiftPM names the entry point
+/// `zoo_fuzz_main` and makes it `main`, so libFuzzer's own `main` is not linked).
+@_silgen_name("LLVMFuzzerRunDriver")
+func runLibFuzzer(_ argc: UnsafeMutablePointer<Int32>,
+                  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                  _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+
+@_cdecl("zoo_fuzz_main")
+func libFuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var values = argv
+    return runLibFuzzer(&count, &values) { data, size in fuzzOneInput(data, size) }
+}
 #else
 @main
 enum FuzzTool {

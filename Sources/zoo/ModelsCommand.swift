@@ -19,7 +19,7 @@ struct ModelsCommand: ParsableCommand {
 
     func run() throws {
         let registry = PluginRegistry()
-        for entry in Discovery(folders: pluginPath.urls).scan() {
+        for entry in Discovery(folders: pluginPath.urls).scanLoaded() {
             if case .success(let library) = entry.result { try? registry.register(library) }
         }
         let modules = registry.modules.sorted { ($0.descriptor.kind.rawValue, $0.descriptor.name) < ($1.descriptor.kind.rawValue, $1.descriptor.name) }

@@ -6,22 +6,50 @@ import ZooPluginHost
 struct PluginCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugin", abstract: "Inspect and check plug-in libraries.",
-        subcommands: [Check.self, List.self])
+        subcommands: [Check.self, List.self, Seal.self])
 
-    /// `zoo plugin list LIB`: the modules a library offers.
+    /// `zoo plugin list LIB`: the modules a library offers, from its metadata file.
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the modules of a plug-in library.",
+        static let configuration = CommandConfiguration(abstract: "List the modules of a plug-in library (from its metadata file).",
             discussion: "Example: zoo plugin list .build/release/libZooRelations.so")
 
         @Argument(help: "The plug-in's shared library.")
         var library: String
+        @Flag(help: "Load the library when it has no metadata file (runs its code).") var load = false
 
         func run() throws {
-            let loaded = try load(library)
-            print("\(loaded.name) \(loaded.version) (ABI \(loaded.abiMajor).\(loaded.abiMinor), sha256 \(loaded.sha256))")
-            for module in loaded.modules {
+            let found = try Discovery(folders: []).description(library.contains("/") || library.hasSuffix(".so") ? library : "./" + library,
+                                                               load: load)
+            print("\(found.name) \(found.version) (ABI \(found.abiMajor).\(found.abiMinor), sha256 \(found.sha256))")
+            for module in found.modules {
                 print("  \(module.name) [\(module.kind)\(module.trainingOnly ? ", training only" : "")] — \(module.summary)")
                 if let documentation = module.documentation, !documentation.isEmpty { print("      \(documentation)") }
+            }
+        }
+    }
+
+    /// `zoo plugin seal LIB…`: loads each library once and writes its metadata file.
+    struct Seal: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load plug-in libraries you trust and write their metadata files (NAME.zoo.json beside NAME.so).",
+            discussion: """
+                The metadata file records the library's name, version, ABI, modules with their schemas, and its \
+                SHA-256. `zoo plugins list/inspect`, `zoo plugin list` and `zoo validate` read it instead of \
+                loading the library, so that no plug-in code runs; a library whose SHA-256 no longer matches \
+                is refused until it is sealed again. `make` seals the built-in libraries after building them.
+                Example: zoo plugin seal .build/release/libZooHeads.so
+                """)
+
+        @Argument(help: "The plug-in libraries.")
+        var libraries: [String]
+
+        func run() throws {
+            for library in libraries {
+                let loaded = try load(library)
+                let description = PluginDescription(loaded)
+                try description.writeMetadata()
+                print("\(PluginDescription.metadataFile(of: URL(fileURLWithPath: loaded.path)).path): \(loaded.name) \(loaded.version), "
+                      + "\(loaded.modules.count) module\(loaded.modules.count == 1 ? "" : "s"), sha256 \(loaded.sha256)")
             }
         }
     }

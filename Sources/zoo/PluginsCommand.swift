@@ -12,12 +12,17 @@ struct PluginsCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List every plug-in found in the search path, with its modules.",
-            discussion: "Example: zoo plugins list --plugin-path .build/release --json")
+            discussion: """
+                Reads each library's metadata file (NAME.zoo.json, written by `zoo plugin seal`) without loading \
+                the library: no plug-in code runs. A library without one is listed as not read; --load loads it.
+                Example: zoo plugins list --plugin-path .build/release --json
+                """)
         @OptionGroup var pluginPath: PluginPathOptions
         @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "Load the libraries that have no metadata file (runs their code).") var load = false
 
         func run() throws {
-            let found = Discovery(folders: pluginPath.urls).scan()
+            let found = Discovery(folders: pluginPath.urls).scan(load: load)
             if json {
                 let entries: [JSONValue] = found.map { entry in
                     switch entry.result {
@@ -40,7 +45,7 @@ struct PluginsCommand: ParsableCommand {
                         print("  \(module.name) [\(module.kind)\(module.trainingOnly ? ", training only" : "")] — \(module.summary)")
                     }
                 case .failure(let error):
-                    print("(not loaded) \(entry.file.path): \(error.message)")
+                    print("(not read) \(entry.file.path): \(error.message)")
                 }
             }
         }
@@ -48,22 +53,28 @@ struct PluginsCommand: ParsableCommand {
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a plug-in: its modules, their kinds, schemas and documentation.",
-            discussion: "Example: zoo plugins inspect zoo-relations --plugin-path .build/release")
+            discussion: """
+                Reads the library's metadata file (NAME.zoo.json, written by `zoo plugin seal`) after checking \
+                the library's ELF headers and SHA-256; the library is not loaded and none of its code runs. \
+                Without a metadata file, --load loads it.
+                Example: zoo plugins inspect zoo-relations --plugin-path .build/release
+                """)
         @Argument(help: "A library path, or a plug-in name looked up in the search path.") var library: String
         @OptionGroup var pluginPath: PluginPathOptions
         @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "Load the library when it has no metadata file (runs its code).") var load = false
 
         func run() throws {
-            let loaded = try Discovery(folders: pluginPath.urls).library(library)
+            let found = try Discovery(folders: pluginPath.urls).description(library, load: load)
             if json {
-                print(ManifestNode(libraryJSON(loaded, schemas: true)).jsonText(pretty: true))
+                print(ManifestNode(libraryJSON(found, schemas: true)).jsonText(pretty: true))
                 return
             }
-            print("\(loaded.name) \(loaded.version)")
-            print("  file: \(loaded.path)")
-            print("  sha256: \(loaded.sha256)")
-            print("  ABI: \(loaded.abiMajor).\(loaded.abiMinor), \(loaded.isSwift ? "Swift" : "C") library")
-            for module in loaded.modules { print(describe(module)) }
+            print("\(found.name) \(found.version)")
+            print("  file: \(found.path)")
+            print("  sha256: \(found.sha256)")
+            print("  ABI: \(found.abiMajor).\(found.abiMinor), \(found.isSwift ? "Swift" : "C") library")
+            for module in found.modules { print(describe(module)) }
         }
     }
 }
@@ -76,23 +87,60 @@ struct Discovery {
         self.folders = PluginSearchPath(explicit: folders).folders
     }
 
-    /// Every `.so` file in the folders, loaded (or the reason it did not load).
-    func scan() -> [(file: URL, result: Result<PluginLibrary, PluginError>)] {
+    /// The `.so` files of the folders, in order, without repeats.
+    func libraryFiles() -> [URL] {
         var seen = Set<String>()
-        var found: [(file: URL, result: Result<PluginLibrary, PluginError>)] = []
+        var files: [URL] = []
         for folder in folders {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.sorted() ?? []
             for name in names where name.hasSuffix(".so") {
                 let file = folder.appendingPathComponent(name)
-                guard seen.insert(file.resolvingSymlinksInPath().path).inserted else { continue }
-                do {
-                    found.append((file, .success(try PluginLibrary.load(file: file))))
-                } catch {
-                    found.append((file, .failure(error)))
-                }
+                if seen.insert(file.resolvingSymlinksInPath().path).inserted { files.append(file) }
             }
         }
-        return found
+        return files
+    }
+
+    /// Every `.so` file in the folders, loaded (or the reason it did not load). Runs plug-in code.
+    func scanLoaded() -> [(file: URL, result: Result<PluginLibrary, PluginError>)] {
+        libraryFiles().map { file in
+            do throws(PluginError) { return (file, .success(try PluginLibrary.load(file: file))) } catch { return (file, .failure(error)) }
+        }
+    }
+
+    /// Every `.so` file in the folders, described by its metadata file without running it (or, with
+    /// `load`, loaded when it has none).
+    func scan(load: Bool) -> [(file: URL, result: Result<PluginDescription, PluginError>)] {
+        libraryFiles().map { file in
+            do throws(PluginError) { return (file, .success(try describe(file, load: load))) } catch { return (file, .failure(error)) }
+        }
+    }
+
+    /// The description of the library at `file`: its metadata file, or (with `load`) the loaded library.
+    func describe(_ file: URL, load: Bool) throws(PluginError) -> PluginDescription {
+        if let description = try PluginDescription.readMetadata(of: file) { return description }
+        if load { return PluginDescription(try PluginLibrary.load(file: file)) }
+        let metadata = PluginDescription.metadataFile(of: file).lastPathComponent
+        throw PluginError(.invalidDescriptor, "\(file.path) has no metadata file \(metadata), so it was not read: "
+                          + "`zoo plugin seal \(file.path)` loads it once and writes one (or pass --load)", path: file.path, step: .inspect)
+    }
+
+    /// A library by path, or by plug-in name (or file name) among the metadata files of the search
+    /// path; nothing is loaded unless `load` is given and the library has no metadata file.
+    func description(_ text: String, load: Bool) throws -> PluginDescription {
+        do {
+            switch PluginReference(text) {
+            case .path(let path): return try describe(URL(fileURLWithPath: path).standardizedFileURL, load: load)
+            case .name(let name):
+                for file in libraryFiles() {
+                    if let description = try? PluginDescription.readMetadata(of: file), description.name == name { return description }
+                }
+                let file = try PluginLoader(searchPath: PluginSearchPath(explicit: folders)).locate(.name(name))
+                return try describe(file, load: load)
+            }
+        } catch {
+            throw CommandFailure(message: error.message, exitCode: error.isNameNotFound ? 2 : 1)
+        }
     }
 
     /// A library by path (relative to the current folder) or by name in the search path.
@@ -111,7 +159,7 @@ struct Discovery {
     /// A module by name (or plugin/module) among every plug-in of the search path.
     func module(_ name: String) throws -> LoadedModule {
         let registry = PluginRegistry()
-        for entry in scan() {
+        for entry in scanLoaded() {
             if case .success(let library) = entry.result { try? registry.register(library) }
         }
         do {
@@ -122,7 +170,7 @@ struct Discovery {
     }
 }
 
-func libraryJSON(_ library: PluginLibrary, schemas: Bool) -> JSONValue {
+func libraryJSON(_ library: PluginDescription, schemas: Bool) -> JSONValue {
     [
         "name": .string(library.name), "version": .string(library.version), "file": .string(library.path),
         "sha256": .string(library.sha256), "abi": .string("\(library.abiMajor).\(library.abiMinor)"),
@@ -131,28 +179,18 @@ func libraryJSON(_ library: PluginLibrary, schemas: Bool) -> JSONValue {
     ]
 }
 
-func moduleJSON(_ module: ModuleDescriptor, schemas: Bool) -> JSONValue {
-    var members: [(key: String, value: JSONValue)] = [
-        ("name", .string(module.name)), ("kind", .string(module.kind.description)), ("summary", .string(module.summary)),
-        ("inputs", .integer(Int64(module.inputCount))), ("outputs", .integer(Int64(module.outputCount))),
-        ("batch_effect", .string(module.batchEffect == .twoStream ? "two-stream" : "unchanged")),
-        ("training_only", .bool(module.trainingOnly)),
-        ("threading", .string(module.threading == .reentrant ? "reentrant" : "serialised")),
-    ]
-    if schemas {
-        members.append(("config_schema", module.configSchema.json))
-        members.append(("documentation", module.documentation.map(JSONValue.string) ?? .null))
-    }
-    return .object(members)
+func moduleJSON(_ module: PluginDescription.Module, schemas: Bool) -> JSONValue {
+    guard case .object(let members) = module.json else { return module.json }
+    return .object(schemas ? members : members.filter { $0.key != "config_schema" && $0.key != "documentation" })
 }
 
 /// A module's description as text.
-func describe(_ module: ModuleDescriptor) -> String {
+func describe(_ module: PluginDescription.Module) -> String {
     var lines = ["  \(module.name) [\(module.kind)] — \(module.summary)"]
     lines.append("      inputs \(module.inputCount), outputs \(module.outputCount), batch \(module.batchEffect == .twoStream ? "two-stream" : "unchanged")"
         + "\(module.trainingOnly ? ", training only (skipped in evaluation)" : ""), \(module.threading == .reentrant ? "reentrant" : "serialised")")
     if let documentation = module.documentation, !documentation.isEmpty { lines.append("      \(documentation)") }
-    lines.append("      config schema: \(module.configSchema.json)")
+    lines.append("      config schema: \((try? JSONValue.parse(module.configSchemaJSON)) ?? .object([]))")
     return lines.joined(separator: "\n")
 }
 
@@ -184,7 +222,7 @@ struct DescribeCommand: ParsableCommand {
         }
         let parameters = ModelsCommand.parameterCount(found)
         if json {
-            var value = moduleJSON(found.descriptor, schemas: true)
+            var value = moduleJSON(.init(found.descriptor), schemas: true)
             if case .object(var members) = value {
                 switch parameters {
                 case .success(let count): members.append(("parameters", .integer(Int64(count))))
@@ -200,7 +238,7 @@ struct DescribeCommand: ParsableCommand {
             return
         }
         print("\(found.descriptor.name) (\(found.library.name) \(found.library.version), \(found.library.path))")
-        print(describe(found.descriptor))
+        print(describe(.init(found.descriptor)))
         switch parameters {
         case .success(let count): print("      parameters with the default configuration: \(ModelsCommand.grouped(count))")
         case .failure(let needs): print("      parameters with the default configuration: \(needs.message)")

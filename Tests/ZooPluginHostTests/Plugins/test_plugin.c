@@ -26,6 +26,7 @@
  *   DUPLICATE_MODULE      lists the module twice
  *   WITH_TRIPLE           adds a second module "triple" (factor 3 by default)
  *   WRONG_BACKWARD        backward gives dx = (factor + 1) * dy (for the conformance check)
+ *   MARKER_FILE="path"    a constructor writes that file when the library is loaded
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,17 @@
 
 #ifndef NAME
 #define NAME "test-double"
+#endif
+
+#ifdef MARKER_FILE
+/* Shows whether the host ran any of the library's code. */
+__attribute__((constructor)) static void write_marker(void) {
+    FILE *file = fopen(MARKER_FILE, "w");
+    if (file) {
+        fputs("the constructor ran\n", file);
+        fclose(file);
+    }
+}
 #endif
 #ifndef MODULE_NAME
 #define MODULE_NAME "double"
