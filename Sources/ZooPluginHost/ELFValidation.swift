@@ -182,6 +182,11 @@ enum DT {
     static let gnuHash: UInt64 = 0x6fff_fef5, versym: UInt64 = 0x6fff_fff0, relacount: UInt64 = 0x6fff_fff9
     static let relcount: UInt64 = 0x6fff_fffa, flags1: UInt64 = 0x6fff_fffb, verdef: UInt64 = 0x6fff_fffc
     static let verdefnum: UInt64 = 0x6fff_fffd, verneed: UInt64 = 0x6fff_fffe, verneednum: UInt64 = 0x6fff_ffff
+    static let knownOS: Set<UInt64> = [
+        0x6fff_fef5, 0x6fff_fff0, 0x6fff_fff9, 0x6fff_fffa, 0x6fff_fffb, 0x6fff_fffc, 0x6fff_fffd, 0x6fff_fffe,
+        0x6fff_ffff, 0x6fff_fdf5, 0x6fff_fdf6, 0x6fff_fdf7, 0x6fff_fdf8, 0x6fff_fdf9, 0x6fff_fdfc, 0x6fff_fdfd,
+        0x6fff_fdfe, 0x6fff_fdff, 0x6fff_fef6, 0x6fff_fef7, 0x6fff_feff,
+    ]
     /// Tags that load other objects or run code at load time beyond what is checked here.
     static let refused: [UInt64: String] = [
         17: "DT_REL (not used on x86-64 or AArch64)", 18: "DT_RELSZ", 19: "DT_RELENT", 22: "DT_TEXTREL (text relocations)",
@@ -420,6 +425,10 @@ extension ELFValidator {
             if let reason = DT.refused[tag] { throw ELFError(field, "\(reason) is refused") }
             guard tag <= DT.relrent || (tag >= 0x6000_000D && tag <= 0x7FFF_FFFF) else {
                 throw ELFError(field, "unknown dynamic tag \(hex(tag))")
+            }
+            // glibc files tags in these ranges by index; only the ones listed here are known.
+            guard !(0x6fff_fd00...0x6fff_ffff).contains(tag) || DT.knownOS.contains(tag) else {
+                throw ELFError(field, "unknown dynamic tag \(hex(tag)) in the GNU range")
             }
             switch tag {
             case DT.needed: neededOffsets.append(value)
@@ -684,6 +693,9 @@ extension ELFValidator {
                     address = moved
                 }
             }
+        }
+        if single[DT.versym] == nil, single[DT.verneed] != nil || single[DT.verdef] != nil {
+            throw ELFError("DT_VERSYM", "missing, but DT_VERNEED or DT_VERDEF is present")
         }
         if let versym = single[DT.versym] {
             guard single[DT.verneed] != nil || single[DT.verdef] != nil else {
