@@ -505,7 +505,7 @@ extension ELFValidator {
             guard UInt64(symbol.name) < strsz else {
                 throw ELFError(field, "st_name \(hex(UInt64(symbol.name))) is not below DT_STRSZ \(hex(strsz))")
             }
-            guard [0, 1, 2, 3, 4, 5, 6, 10].contains(symbol.type), [0, 1, 2, 10].contains(symbol.binding) else {
+            guard (symbol.type <= 6 || symbol.type == 10), (symbol.binding <= 2 || symbol.binding == 10) else {
                 throw ELFError(field, "st_info \(hex(UInt64(symbol.info))) has an unknown type or binding")
             }
             if symbol.isDefined && symbol.shndx != 0xFFF1 {
@@ -593,22 +593,23 @@ extension ELFValidator {
             highest = max(highest, value)
         }
         guard highest > 0 else { return bias }
-        // Read the chain from the start to the end of the file-backed bytes holding it, then walk the last chain.
+        // Chains starting lower end at or before the highest chain's end, so the symbol count is
+        // one past the end of the chain that starts at the highest bucket value; walk it in chunks.
         let available: UInt64 = loads.first { chainStart >= $0.vaddr && chainStart < $0.vaddr &+ $0.filesz }
             .map { $0.vaddr &+ $0.filesz &- chainStart } ?? 0
-        let firstNeeded = (highest - bias) * 4
-        guard available > firstNeeded else { throw ELFError("DT_GNU_HASH", "the chain for symbol \(highest) is outside the file-backed bytes") }
-        let chainBytes = min(available, firstNeeded + UInt64(ELFLimits.maxSymbols) * 4) & ~3
-        let chains = try readMemory(chainStart, chainBytes, "DT_GNU_HASH chains")
-        // Every non-empty bucket's chain must end (bit 0 set) inside the table.
-        var index = Int(highest - bias)
+        var position = (highest - bias) * 4
         while true {
-            guard index * 4 + 4 <= chains.count else { throw ELFError("DT_GNU_HASH", "the chain starting at symbol \(highest) does not end inside the file-backed bytes") }
-            if chains.u32(index * 4) & 1 != 0 { break }
-            index += 1
+            guard position < available, position / 4 + bias < ELFLimits.maxSymbols else {
+                throw ELFError("DT_GNU_HASH", "the chain starting at symbol \(highest) does not end inside the file-backed bytes")
+            }
+            let chunk = min(available - position, 4096) & ~3
+            guard chunk >= 4 else { throw ELFError("DT_GNU_HASH", "the chain starting at symbol \(highest) is truncated") }
+            let words = try readMemory(chainStart &+ position, chunk, "DT_GNU_HASH chains")
+            for index in 0..<Int(chunk / 4) where words.u32(index * 4) & 1 != 0 {
+                return bias + (position / 4) + UInt64(index) + 1
+            }
+            position += chunk
         }
-        // Chains starting lower end at or before the highest chain's end, so all of them end.
-        return bias + UInt64(index) + 1
     }
 }
 
@@ -779,6 +780,12 @@ extension ELFValidator {
                         : (machine == 62 && type == 37) || (machine == 183 && type == 1032) ? "IRELATIVE relocations run code during loading and are refused"
                         : "unknown relocation type \(type) for e_machine \(machine)"
                     throw ELFError(field, refused)
+                }
+                if name == "DT_JMPREL" {
+                    let slot: Set<UInt32> = machine == 62 ? [7, 36] : [1026, 1031]
+                    guard slot.contains(type) else {
+                        throw ELFError(field, "relocation type \(type) in the PLT relocations, expected JUMP_SLOT or TLSDESC")
+                    }
                 }
                 guard symbol < UInt64(symbols.count) else {
                     throw ELFError(field, "symbol index \(symbol) is not below the \(symbols.count) dynamic symbols")
