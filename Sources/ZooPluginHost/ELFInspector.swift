@@ -10,6 +10,17 @@ public struct ELFInfo: Sendable, Equatable {
     /// Whether a non-empty `swift5_*` section (Swift type metadata) is present, as in a library
     /// that links the Swift runtime statically.
     public var hasSwiftMetadata: Bool
+    /// DT_SONAME, when present.
+    public var soname: String? = nil
+    /// Names of the defined global and weak dynamic symbols with default or protected visibility.
+    public var dynamicSymbols: [String] = []
+    /// File offset and size of each exported data object (STT_OBJECT) whose bytes are in the file.
+    var objectRanges: [String: FileRange] = [:]
+
+    struct FileRange: Sendable, Equatable {
+        let offset: UInt64
+        let size: UInt64
+    }
 
     /// Built from Swift: it needs `libswiftCore.so` or carries Swift metadata. Such a library is
     /// never unloaded (unmapping Swift code breaks later type look-ups in the runtime).
@@ -21,127 +32,67 @@ public struct ELFInfo: Sendable, Equatable {
 }
 
 public enum ELFInspector {
-    /// Reads the dynamic section and section names of the ELF file behind `fileDescriptor` with
-    /// `pread`. Returns nil when the file is not a 64-bit little-endian ELF file or is malformed
-    /// (`dlopen` then gives the precise reason).
-    public static func inspect(fileDescriptor: Int32) -> ELFInfo? {
+    /// Checks the ELF file behind `fileDescriptor` strictly (header, program headers, dynamic
+    /// section, string, symbol, hash, version and relocation tables, init and fini arrays) so that
+    /// a file that passes can be handed to glibc's `dlopen` without the loader reading or writing
+    /// outside the mapped image. Reads only what it checks, with `pread`.
+    public static func validate(fileDescriptor: Int32) throws -> ELFInfo {
         var status = stat()
-        guard fstat(fileDescriptor, &status) == 0 else { return nil }
-        let reader = Reader(descriptor: fileDescriptor, size: UInt64(status.st_size))
-        return reader.inspect()
+        guard fstat(fileDescriptor, &status) == 0 else {
+            throw ELFError("file", "fstat failed: \(String(cString: strerror(errno)))")
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG, let size = UInt64(exactly: status.st_size), size >= 64 else {
+            throw ELFError("file", "not a regular file of at least 64 bytes (an ELF header)")
+        }
+        var validator = ELFValidator(descriptor: fileDescriptor, fileSize: size)
+        let checked = try validator.validate()
+        var info = ELFInfo(needed: checked.needed, runPaths: checked.runPaths,
+                           hasSwiftMetadata: hasSwiftSections(validator))
+        info.soname = checked.soname
+        info.dynamicSymbols = checked.dynamicSymbols
+        info.objectRanges = checked.objects.mapValues { ELFInfo.FileRange(offset: $0.offset, size: $0.size) }
+        return info
     }
 
     /// The same for the file at `path`.
-    public static func inspect(path: String) -> ELFInfo? {
+    public static func validate(path: String) throws -> ELFInfo {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
+        guard descriptor >= 0 else { throw ELFError("file", "cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
-        return inspect(fileDescriptor: descriptor)
+        return try validate(fileDescriptor: descriptor)
     }
 
-    struct Reader {
-        let descriptor: Int32
-        let size: UInt64
+    /// `validate`, with nil for a file it refuses.
+    public static func inspect(fileDescriptor: Int32) -> ELFInfo? { try? validate(fileDescriptor: fileDescriptor) }
 
-        func bytes(_ offset: UInt64, _ count: Int) -> [UInt8]? {
-            guard count >= 0, offset <= size, UInt64(count) <= size - offset else { return nil }
-            var buffer = [UInt8](repeating: 0, count: count)
-            var done = 0
-            while done < count {
-                let read = buffer.withUnsafeMutableBytes {
-                    pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done))
-                }
-                if read < 0 && errno == EINTR { continue }
-                guard read > 0 else { return nil }
-                done += read
-            }
-            return buffer
+    /// The same for the file at `path`.
+    public static func inspect(path: String) -> ELFInfo? { try? validate(path: path) }
+
+    /// The file bytes of the exported data object `name` (as stored, before relocation), or nil
+    /// when there is no such object with bytes in the file.
+    public static func symbolBytes(named name: String, in info: ELFInfo, fileDescriptor: Int32) -> [UInt8]? {
+        guard let range = info.objectRanges[name], range.size <= 16 << 20 else { return nil }
+        var status = stat()
+        guard fstat(fileDescriptor, &status) == 0, let size = UInt64(exactly: status.st_size) else { return nil }
+        return try? ELFValidator(descriptor: fileDescriptor, fileSize: size).read(range.offset, range.size, name).bytes
+    }
+
+    /// Whether a non-empty `swift5_*` section is present. Section headers are optional for the
+    /// loader, so a missing or malformed section header table only means "no".
+    static func hasSwiftSections(_ reader: ELFValidator) -> Bool {
+        guard let header = try? reader.read(0, 64, "ELF header") else { return false }
+        let offset = header.u64(40), entrySize = UInt64(header.u16(58)), count = UInt64(header.u16(60))
+        let namesIndex = UInt64(header.u16(62))
+        guard entrySize >= 64, count > 0, namesIndex < count, let tableSize = entrySize.times(count),
+            let sections = try? reader.read(offset, tableSize, "section headers"),
+            let namesBase = Int(exactly: namesIndex * entrySize), let stride = Int(exactly: entrySize)
+        else { return false }
+        let namesOffset = sections.u64(namesBase + 24), namesSize = sections.u64(namesBase + 32)
+        guard namesSize <= 16 << 20, let names = try? reader.read(namesOffset, namesSize, "section names") else { return false }
+        return (0..<Int(count)).contains { index in
+            let base = index * stride
+            guard sections.u64(base + 32) > 0, let name = names.cString(at: UInt64(sections.u32(base))) else { return false }
+            return name.hasPrefix("swift5_")
         }
-
-        func inspect() -> ELFInfo? {
-            guard let header = bytes(0, 64), header[0] == 0x7F, header[1] == 0x45, header[2] == 0x4C, header[3] == 0x46,
-                header[4] == 2, header[5] == 1  // ELFCLASS64, ELFDATA2LSB
-            else { return nil }
-            let programOffset = header.u64(32)
-            let sectionOffset = header.u64(40)
-            let programEntrySize = Int(header.u16(54)), programCount = Int(header.u16(56))
-            let sectionEntrySize = Int(header.u16(58)), sectionCount = Int(header.u16(60))
-            let sectionNamesIndex = Int(header.u16(62))
-            guard programEntrySize >= 56, programCount > 0,
-                let programs = bytes(programOffset, programEntrySize * programCount)
-            else { return nil }
-
-            struct Segment { let type: UInt32, offset: UInt64, address: UInt64, fileSize: UInt64 }
-            let segments = (0..<programCount).map { index in
-                let base = index * programEntrySize
-                return Segment(type: programs.u32(base), offset: programs.u64(base + 8), address: programs.u64(base + 16),
-                               fileSize: programs.u64(base + 32))
-            }
-            func fileOffset(ofAddress address: UInt64) -> UInt64? {
-                for segment in segments where segment.type == 1  // PT_LOAD
-                    && address >= segment.address && address - segment.address < segment.fileSize {
-                    return segment.offset + (address - segment.address)
-                }
-                return nil
-            }
-
-            var info = ELFInfo(needed: [], runPaths: [], hasSwiftMetadata: false)
-            if let dynamic = segments.first(where: { $0.type == 2 }),  // PT_DYNAMIC
-                dynamic.fileSize <= 1 << 20, let entries = bytes(dynamic.offset, Int(dynamic.fileSize))
-            {
-                var stringTable: UInt64?, stringTableSize: UInt64 = 0
-                var neededOffsets: [UInt64] = [], runPathOffsets: [UInt64] = []
-                for base in stride(from: 0, to: entries.count - 15, by: 16) {
-                    let tag = entries.u64(base), value = entries.u64(base + 8)
-                    switch tag {
-                    case 0: break  // DT_NULL ends the table; later bytes are padding
-                    case 1: neededOffsets.append(value)  // DT_NEEDED
-                    case 5: stringTable = value  // DT_STRTAB
-                    case 10: stringTableSize = value  // DT_STRSZ
-                    case 15, 29: runPathOffsets.append(value)  // DT_RPATH, DT_RUNPATH
-                    default: continue
-                    }
-                    if tag == 0 { break }
-                }
-                if let stringTable, let start = fileOffset(ofAddress: stringTable), stringTableSize > 0,
-                    stringTableSize <= 16 << 20, let strings = bytes(start, Int(stringTableSize))
-                {
-                    info.needed = neededOffsets.compactMap { strings.cString(at: $0) }
-                    info.runPaths = runPathOffsets.compactMap { strings.cString(at: $0) }
-                }
-            }
-
-            if sectionEntrySize >= 64, sectionCount > 0, sectionCount < 65536, sectionNamesIndex < sectionCount,
-                let sections = bytes(sectionOffset, sectionEntrySize * sectionCount)
-            {
-                let namesBase = sectionNamesIndex * sectionEntrySize
-                let namesOffset = sections.u64(namesBase + 24), namesSize = sections.u64(namesBase + 32)
-                if namesSize <= 16 << 20, let names = bytes(namesOffset, Int(namesSize)) {
-                    info.hasSwiftMetadata = (0..<sectionCount).contains { index in
-                        let base = index * sectionEntrySize
-                        let size = sections.u64(base + 32)
-                        guard size > 0, let name = names.cString(at: UInt64(sections.u32(base))) else { return false }
-                        return name.hasPrefix("swift5_")
-                    }
-                }
-            }
-            return info
-        }
-    }
-}
-
-extension [UInt8] {
-    fileprivate func u16(_ offset: Int) -> UInt16 { UInt16(self[offset]) | UInt16(self[offset + 1]) << 8 }
-    fileprivate func u32(_ offset: Int) -> UInt32 {
-        (0..<4).reduce(0) { $0 | UInt32(self[offset + $1]) << (8 * UInt32($1)) }
-    }
-    fileprivate func u64(_ offset: Int) -> UInt64 {
-        (0..<8).reduce(0) { $0 | UInt64(self[offset + $1]) << (8 * UInt64($1)) }
-    }
-    fileprivate func cString(at offset: UInt64) -> String? {
-        guard offset < UInt64(count) else { return nil }
-        let start = Int(offset)
-        guard let end = self[start...].firstIndex(of: 0) else { return nil }
-        return String(decoding: self[start..<end], as: UTF8.self)
     }
 }
