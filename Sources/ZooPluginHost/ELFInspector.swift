@@ -41,8 +41,9 @@ public enum ELFInspector {
         guard fstat(fileDescriptor, &status) == 0 else {
             throw ELFError("file", "fstat failed: \(String(cString: strerror(errno)))")
         }
-        guard (status.st_mode & S_IFMT) == S_IFREG, let size = UInt64(exactly: status.st_size), size >= 64 else {
-            throw ELFError("file", "not a regular file of at least 64 bytes (an ELF header)")
+        guard (status.st_mode & S_IFMT) == S_IFREG else { throw ELFError("file", "not a regular file") }
+        guard let size = UInt64(exactly: status.st_size), size >= 64 else {
+            throw ELFError("file", "\(status.st_size) bytes, shorter than the 64-byte ELF header")
         }
         var validator = ELFValidator(descriptor: fileDescriptor, fileSize: size)
         let checked = try validator.validate()

@@ -509,8 +509,11 @@ extension ELFValidator {
                 throw ELFError(field, "st_info \(hex(UInt64(symbol.info))) has an unknown type or binding")
             }
             if symbol.isDefined && symbol.shndx != 0xFFF1 {
-                if symbol.type == 10 { throw ELFError(field, "STT_GNU_IFUNC symbols run code during relocation and are refused") }
-                if symbol.type == 6 {
+                if symbol.type == 10 {
+                    // An indirect function (e.g. a kernel chosen for the CPU): its resolver runs while
+                    // the loader relocates, so it must be the library's code.
+                    try requireCode(symbol.value, field)
+                } else if symbol.type == 6 {
                     guard let tls, let end = symbol.value.plus(symbol.size), end <= tls.memsz else {
                         throw ELFError(field, "TLS symbol at \(hex(symbol.value)) is outside the PT_TLS block")
                     }
@@ -720,6 +723,7 @@ extension ELFValidator {
             case 8: return (8, false, true)
             case 16, 17, 18: return (8, true, false)
             case 36: return (16, true, false)
+            case 37: return (8, false, false)   // IRELATIVE: its addend, the resolver, is checked to be code
             default: return nil
             }
         }
@@ -729,6 +733,7 @@ extension ELFValidator {
         case 1027: return (8, false, true)
         case 1028, 1029, 1030: return (8, true, false)
         case 1031: return (16, true, false)
+        case 1032: return (8, false, false)   // IRELATIVE
         default: return nil
         }
     }
@@ -777,14 +782,13 @@ extension ELFValidator {
                 let field = "\(name) entry \(index)"
                 guard let kind = relocationWidth(type) else {
                     let refused = (machine == 62 && type == 5) || (machine == 183 && type == 1024) ? "COPY relocations are not allowed in a shared object"
-                        : (machine == 62 && type == 37) || (machine == 183 && type == 1032) ? "IRELATIVE relocations run code during loading and are refused"
                         : "unknown relocation type \(type) for e_machine \(machine)"
                     throw ELFError(field, refused)
                 }
                 if name == "DT_JMPREL" {
-                    let slot: Set<UInt32> = machine == 62 ? [7, 36] : [1026, 1031]
+                    let slot: Set<UInt32> = machine == 62 ? [7, 36, 37] : [1026, 1031, 1032]
                     guard slot.contains(type) else {
-                        throw ELFError(field, "relocation type \(type) in the PLT relocations, expected JUMP_SLOT or TLSDESC")
+                        throw ELFError(field, "relocation type \(type) in the PLT relocations, expected JUMP_SLOT, TLSDESC or IRELATIVE")
                     }
                 }
                 guard symbol < UInt64(symbols.count) else {
@@ -792,6 +796,7 @@ extension ELFValidator {
                 }
                 if kind.width == 0 { continue }
                 try requireWritable(offset, kind.width, field)
+                if (machine == 62 && type == 37) || (machine == 183 && type == 1032) { try requireCode(addend, field) }
                 let target = symbols[Int(symbol)]
                 if kind.tls {
                     if symbol == 0 || target.isDefined {

@@ -81,10 +81,11 @@ public struct PluginDescription: Sendable, Equatable {
             throw PluginError(.cannotOpen, "cannot read plug-in \(path): \(error)", path: path, step: .integrity)
         }
         guard digest == description.sha256 else { throw staleMetadata(path: path, metadata: file.path, digest: digest, recorded: description.sha256) }
-        guard let elf = ELFInspector.inspect(path: path) else {
-            throw PluginError(.notSharedLibrary, "plug-in \(path) is not a valid 64-bit ELF shared library", path: path, step: .inspect)
+        do {
+            description.isSwift = try ELFInspector.validate(path: path).isSwift
+        } catch {
+            throw PluginError(.notSharedLibrary, "plug-in \(path) is not a loadable shared library: \(error)", path: path, step: .inspect)
         }
-        description.isSwift = elf.isSwift
         return description
     }
 

@@ -144,14 +144,20 @@ public final class PluginLibrary: @unchecked Sendable {
                                                   digest: digest, recorded: recorded.sha256)
         }
 
-        let elf = ELFInspector.inspect(fileDescriptor: descriptor)
-        let isSwift = elf?.isSwift ?? false
+        // Judged before any of its code runs: a file the loader could trip over is refused here.
+        let elf: ELFInfo
+        do {
+            elf = try ELFInspector.validate(fileDescriptor: descriptor)
+        } catch {
+            throw PluginError(.notSharedLibrary, "plug-in \(path) is not a loadable shared library: \(error)", path: path, step: .inspect)
+        }
+        let isSwift = elf.isSwift
         let flags = RTLD_NOW | RTLD_LOCAL | (isSwift ? RTLD_NODELETE : 0)
         let (opened, mappedDescriptor, failure) = mapThroughDescriptor(descriptor, flags: flags)
         guard let handle = opened else {
             var reason = (failure ?? "unknown error").replacingOccurrences(of: "/proc/self/fd/\(mappedDescriptor)", with: path)
             if reason.hasPrefix(path + ": ") { reason.removeFirst(path.count + 2) }
-            if elf?.usesOrigin == true && reason.contains("cannot open shared object file") {
+            if elf.usesOrigin && reason.contains("cannot open shared object file") {
                 reason += "; note: the library's run path uses $ORIGIN, which does not name its folder when it is loaded through its verified descriptor"
             }
             throw PluginError(.notSharedLibrary, "plug-in \(path) is not a loadable shared library (dlopen: \(reason))",
