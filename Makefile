@@ -3,6 +3,8 @@
 #   make test   build and run every test (installs what it needs)
 #   make bench  build in release and run zoo-bench
 #   make compare  zoo-bench against PyTorch in alternating rounds (needs PyTorch: TORCH_PYTHON)
+#   make sanitize the core, reader, host and kit tests and a 1,000-step run under ASan/UBSan/LSan
+#   make memcheck a training run's memory under valgrind: no growth from 100 to 1,000 steps
 
 DEBIAN_PACKAGES := libopenblas-dev libffi-dev libdlpack-dev zlib1g-dev dataset-fashion-mnist
 SWIFT ?= swift
@@ -13,7 +15,7 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 # validating never run plug-in code.
 SEAL = seal() { .build/release/zoo plugin seal $$1/lib*.so >/dev/null; }; seal
 
-.PHONY: demo test deps bench build compare
+.PHONY: demo test deps bench build compare sanitize memcheck
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -52,3 +54,19 @@ ROUNDS ?= 5
 compare: deps
 	$(SWIFT) build -c release
 	python3 Benchmarks/compare.py --zoo-bench .build/release/zoo-bench --python $(TORCH_PYTHON) --rounds $(ROUNDS)
+
+# AddressSanitizer over the whole package, UndefinedBehaviorSanitizer over its C code (the kernels,
+# the C example plug-in; Swift has no UBSan), LeakSanitizer at the exit of a 1,000-step training run.
+SANITIZE_FLAGS := -c release --build-path .build-asan --sanitize=address -Xswiftc -enable-testing \
+  -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined
+sanitize: deps
+	$(SWIFT) build $(SANITIZE_FLAGS) --build-tests
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test $(SANITIZE_FLAGS) --skip-build --disable-swift-testing \
+	  --filter 'ZooTensorTests|ZooPluginHostTests|ZooDataTests|ZooPluginKitTests'
+	ASAN_OPTIONS=detect_leaks=1 .build-asan/release/zoo train Tests/Sanitizers/memcheck.yaml --plugin-path .build-asan/release \
+	  --out .build-asan/sanitize-run --set training.epochs=100 --set evaluation.every=100 --log-every 0
+
+memcheck: build
+	@command -v valgrind >/dev/null || { SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq valgrind; }
+	Tests/Sanitizers/memcheck.sh .build/release

@@ -32,6 +32,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: core
@@ -51,7 +52,8 @@ let package = Package(
         .target(name: "CZooPlugin", path: "Sources/CZooPlugin"),
         .systemLibrary(name: "CFFI", path: "Sources/CFFI"),
         .target(name: "ZooPluginKit", dependencies: ["CZooPlugin", "ZooNN", "ZooTensor"], path: "Sources/ZooPluginKit"),
-        .target(name: "ZooPluginHost", dependencies: ["CZooPlugin", "CFFI", "ZooTensor"], path: "Sources/ZooPluginHost"),
+        .target(name: "ZooPluginHost", dependencies: ["CZooPlugin", "CFFI", "ZooTensor", .product(name: "Crypto", package: "swift-crypto")],
+                path: "Sources/ZooPluginHost"),
 
         // MARK: manifests and pipelines
         .target(name: "ZooManifest", dependencies: [.product(name: "Yams", package: "Yams")], path: "Sources/ZooManifest"),
