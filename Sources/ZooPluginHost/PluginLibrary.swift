@@ -94,7 +94,10 @@ public final class PluginLibrary: @unchecked Sendable {
     ///   - sha256: a pinned SHA-256 in hexadecimal (64 digits, either case, optionally prefixed
     ///     `sha256:`); the file loads only if its hash is that.
     ///   - allowWorldWritable: load even if the file or its folder is writable by every user.
-    public static func load(file: URL, sha256 pinned: String? = nil, allowWorldWritable: Bool = false) throws(PluginError) -> PluginLibrary {
+    ///   - ignoringMetadata: load even if the library differs from its metadata file (`NAME.zoo.json`),
+    ///     as `zoo plugin seal` does to write a new one; otherwise such a library is refused.
+    public static func load(file: URL, sha256 pinned: String? = nil, allowWorldWritable: Bool = false,
+                            ignoringMetadata: Bool = false) throws(PluginError) -> PluginLibrary {
         let path = file.standardizedFileURL.path
         lock.lock()
         defer { lock.unlock() }
@@ -138,7 +141,7 @@ public final class PluginLibrary: @unchecked Sendable {
         }
         if let expected, expected != digest { throw hashMismatch(path: path, actual: digest, expected: expected) }
         // A library with a metadata file must be the one it describes, before any of its code runs.
-        let recorded = try PluginDescription.recorded(of: URL(fileURLWithPath: path))
+        let recorded = ignoringMetadata ? nil : try PluginDescription.recorded(of: URL(fileURLWithPath: path))
         if let recorded, recorded.sha256 != digest {
             throw PluginDescription.staleMetadata(path: path, metadata: PluginDescription.metadataFile(of: URL(fileURLWithPath: path)).path,
                                                   digest: digest, recorded: recorded.sha256)

@@ -45,7 +45,12 @@ struct PluginCommand: ParsableCommand {
 
         func run() throws {
             for library in libraries {
-                let loaded = try load(library)
+                let loaded: PluginLibrary
+                do {
+                    loaded = try PluginLibrary.load(file: URL(fileURLWithPath: library), ignoringMetadata: true)
+                } catch {
+                    throw CommandFailure(message: error.description)
+                }
                 let description = PluginDescription(loaded)
                 try description.writeMetadata()
                 print("\(PluginDescription.metadataFile(of: URL(fileURLWithPath: loaded.path)).path): \(loaded.name) \(loaded.version), "

@@ -54,6 +54,11 @@ final class NoCodeBeforeTrustTests: XCTestCase {
         XCTAssertEqual(loaded.status, 1, loaded.output)
         XCTAssertTrue(loaded.output.contains("the library changed since `zoo plugin seal`; seal it again"), loaded.output)
         XCTAssertFalse(ran(), "a library that no longer matches its metadata ran its constructor")
+        // Sealing again makes it trusted again.
+        let resealed = try BuiltProducts.runZoo(["plugin", "seal", library.path], environment: [:])
+        XCTAssertEqual(resealed.status, 0, resealed.output)
+        XCTAssertEqual(try BuiltProducts.runZoo(["plugins", "inspect", library.path], environment: [:]).status, 0)
+        try FileManager.default.removeItem(at: marker)
 
         // The control: --load on a library without metadata does run it.
         try FileManager.default.removeItem(atPath: metadata)

@@ -1,6 +1,16 @@
 extension Array where Element == Int {
     /// The number of elements a tensor of this shape holds.
-    @inlinable public var elementCount: Int { reduce(1, *) }
+    /// A shape whose count overflows ends the process with `TensorLimits.refuse` (no tensor of it
+    /// could be allocated).
+    @inlinable public var elementCount: Int {
+        var count = 1
+        for extent in self {
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            if overflow { TensorLimits.refuse(shape: self) }
+            count = product
+        }
+        return count
+    }
 
     /// Row-major strides in elements.
     public var rowMajorStrides: [Int] {

@@ -66,6 +66,7 @@ public enum StoragePool {
     }
 
     static func acquire(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count > TensorLimits.largestCount { TensorLimits.refuse(count: count) }
         let size = sizeClass(count)
         lock.lock()
         requests += 1
