@@ -11,8 +11,8 @@ SWIFT ?= swift
 # Tests run in release with testing enabled: numeric kernels in unoptimised Swift are too slow.
 TEST_FLAGS := -c release -Xswiftc -enable-testing
 
-# After a build, the built plug-ins' metadata files (NAME.zoo.json), so that listing, inspecting and
-# validating never run plug-in code.
+# After a build, the built plug-ins' metadata files (NAME.zoo.json), so that listing and inspecting
+# them never run plug-in code.
 SEAL = seal() { .build/release/zoo plugin seal $$1/lib*.so >/dev/null; }; seal
 
 .PHONY: demo test deps bench build compare sanitize memcheck

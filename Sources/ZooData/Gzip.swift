@@ -35,11 +35,11 @@ enum Inflate {
                     remaining -= Int(stream.avail_in)
                 }
                 result = output.withUnsafeMutableBytes { buffer in
-                    let room = Swift.min(buffer.count - produced, 1 << 30)
+                    let chunk = Swift.min(buffer.count - produced, 1 << 30)
                     stream.next_out = buffer.bindMemory(to: Bytef.self).baseAddress.map { $0 + produced }
-                    stream.avail_out = uInt(room)
+                    stream.avail_out = uInt(chunk)
                     let code = inflate(&stream, Z_NO_FLUSH)
-                    produced += room - Int(stream.avail_out)
+                    produced += chunk - Int(stream.avail_out)
                     return code
                 }
                 if result == Z_BUF_ERROR && (stream.avail_in > 0 || remaining > 0 || produced == output.count) { result = Z_OK }

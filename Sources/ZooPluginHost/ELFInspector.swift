@@ -10,17 +10,6 @@ public struct ELFInfo: Sendable, Equatable {
     /// Whether a non-empty `swift5_*` section (Swift type metadata) is present, as in a library
     /// that links the Swift runtime statically.
     public var hasSwiftMetadata: Bool
-    /// DT_SONAME, when present.
-    public var soname: String? = nil
-    /// Names of the defined global and weak dynamic symbols with default or protected visibility.
-    public var dynamicSymbols: [String] = []
-    /// File offset and size of each exported data object (STT_OBJECT) whose bytes are in the file.
-    var objectRanges: [String: FileRange] = [:]
-
-    struct FileRange: Sendable, Equatable {
-        let offset: UInt64
-        let size: UInt64
-    }
 
     /// Built from Swift: it needs `libswiftCore.so` or carries Swift metadata. Such a library is
     /// never unloaded (unmapping Swift code breaks later type look-ups in the runtime).
@@ -47,12 +36,7 @@ public enum ELFInspector {
         }
         var validator = ELFValidator(descriptor: fileDescriptor, fileSize: size)
         let checked = try validator.validate()
-        var info = ELFInfo(needed: checked.needed, runPaths: checked.runPaths,
-                           hasSwiftMetadata: hasSwiftSections(validator))
-        info.soname = checked.soname
-        info.dynamicSymbols = checked.dynamicSymbols
-        info.objectRanges = checked.objects.mapValues { ELFInfo.FileRange(offset: $0.offset, size: $0.size) }
-        return info
+        return ELFInfo(needed: checked.needed, runPaths: checked.runPaths, hasSwiftMetadata: hasSwiftSections(validator))
     }
 
     /// The same for the file at `path`.
@@ -68,15 +52,6 @@ public enum ELFInspector {
 
     /// The same for the file at `path`.
     public static func inspect(path: String) -> ELFInfo? { try? validate(path: path) }
-
-    /// The file bytes of the exported data object `name` (as stored, before relocation), or nil
-    /// when there is no such object with bytes in the file.
-    public static func symbolBytes(named name: String, in info: ELFInfo, fileDescriptor: Int32) -> [UInt8]? {
-        guard let range = info.objectRanges[name], range.size <= 16 << 20 else { return nil }
-        var status = stat()
-        guard fstat(fileDescriptor, &status) == 0, let size = UInt64(exactly: status.st_size) else { return nil }
-        return try? ELFValidator(descriptor: fileDescriptor, fileSize: size).read(range.offset, range.size, name).bytes
-    }
 
     /// Whether a non-empty `swift5_*` section is present. Section headers are optional for the
     /// loader, so a missing or malformed section header table only means "no".

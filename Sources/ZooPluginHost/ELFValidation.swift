@@ -159,6 +159,18 @@ struct ELFValidator {
         }
     }
 
+    /// The address of the next record of a version chain (`vn_next`, `vna_next`, `vd_next`,
+    /// `vda_next`): 0 after the last record, else at least the record's `size`, without overflow.
+    func chainStep(from address: UInt64, next: UInt64, isLast: Bool, size: UInt64, link: String, last: String,
+                   _ field: String) throws -> UInt64 {
+        if isLast {
+            guard next == 0 else { throw ELFError(field, "\(link) \(next) after \(last), expected 0") }
+            return address
+        }
+        guard next >= size, let moved = address.plus(next) else { throw ELFError(field, "\(link) \(next), expected at least \(size)") }
+        return moved
+    }
+
     func requireCode(_ address: UInt64, _ field: String) throws {
         guard loads.contains(where: {
             $0.executable && address >= $0.vaddr && address < $0.vaddr &+ $0.filesz
@@ -206,9 +218,6 @@ struct ELFSymbol {
 struct ELFValidated {
     var needed: [String] = []
     var runPaths: [String] = []
-    var soname: String?
-    var dynamicSymbols: [String] = []
-    var objects: [String: (offset: UInt64, size: UInt64)] = [:]
 }
 
 extension ELFValidator {
@@ -473,7 +482,7 @@ extension ELFValidator {
             result.needed.append(name)
         }
         result.runPaths = try runPathOffsets.enumerated().map { try string($0.element, "DT_RUNPATH/DT_RPATH \($0.offset)") }
-        if let soname = single[DT.soname] { result.soname = try string(soname, "DT_SONAME") }
+        if let soname = single[DT.soname] { _ = try string(soname, "DT_SONAME") }
 
         // Symbols: the count comes from the hash tables, which the loader walks.
         guard let symtab = single[DT.symtab] else { throw ELFError("DT_SYMTAB", "missing, expected a dynamic symbol table") }
@@ -529,13 +538,7 @@ extension ELFValidator {
                 }
                 let visibility = symbol.other & 3
                 if index > 0, symbol.binding != 0, visibility == 0 || visibility == 3, symbol.type != 3, symbol.type != 4 {
-                    let name = try string(UInt64(symbol.name), field)
-                    result.dynamicSymbols.append(name)
-                    if symbol.type == 1, symbol.size > 0,
-                        let offset = try? fileOffset(symbol.value, symbol.size, field)
-                    {
-                        result.objects[name] = (offset, symbol.size)
-                    }
+                    _ = try string(UInt64(symbol.name), field)
                 }
             }
             symbols.append(symbol)
@@ -646,22 +649,11 @@ extension ELFValidator {
                     let item = try readMemory(aux, 16, auxField)
                     _ = try name(item.u32(8), auxField + " vna_name")
                     defined.insert(item.u16(6) & 0x7FFF)
-                    let next = UInt64(item.u32(12))
-                    if index == auxCount - 1 {
-                        guard next == 0 else { throw ELFError(auxField, "vna_next \(next) after the last of vn_cnt entries, expected 0") }
-                    } else {
-                        guard next >= 16 else { throw ELFError(auxField, "vna_next \(next), expected at least 16") }
-                        guard let moved = aux.plus(next) else { throw ELFError(auxField, "vna_next overflows") }
-                        aux = moved
-                    }
+                    aux = try chainStep(from: aux, next: UInt64(item.u32(12)), isLast: index == auxCount - 1, size: 16,
+                                        link: "vna_next", last: "the last of vn_cnt entries", auxField)
                 }
-                let next = UInt64(record.u32(12))
-                if entry == Int(count) - 1 {
-                    guard next == 0 else { throw ELFError(field, "vn_next \(next) after DT_VERNEEDNUM entries, expected 0") }
-                } else {
-                    guard next >= 16, let moved = address.plus(next) else { throw ELFError(field, "vn_next \(next), expected at least 16") }
-                    address = moved
-                }
+                address = try chainStep(from: address, next: UInt64(record.u32(12)), isLast: entry == Int(count) - 1, size: 16,
+                                        link: "vn_next", last: "DT_VERNEEDNUM entries", field)
             }
         }
         if let verdef = single[DT.verdef] {
@@ -681,21 +673,11 @@ extension ELFValidator {
                     let auxField = "\(field) auxiliary \(index)"
                     let item = try readMemory(aux, 8, auxField)
                     _ = try name(item.u32(0), auxField + " vda_name")
-                    let next = UInt64(item.u32(4))
-                    if index == auxCount - 1 {
-                        guard next == 0 else { throw ELFError(auxField, "vda_next \(next) after the last of vd_cnt entries, expected 0") }
-                    } else {
-                        guard next >= 8, let moved = aux.plus(next) else { throw ELFError(auxField, "vda_next \(next), expected at least 8") }
-                        aux = moved
-                    }
+                    aux = try chainStep(from: aux, next: UInt64(item.u32(4)), isLast: index == auxCount - 1, size: 8,
+                                        link: "vda_next", last: "the last of vd_cnt entries", auxField)
                 }
-                let next = UInt64(record.u32(16))
-                if entry == Int(count) - 1 {
-                    guard next == 0 else { throw ELFError(field, "vd_next \(next) after DT_VERDEFNUM entries, expected 0") }
-                } else {
-                    guard next >= 20, let moved = address.plus(next) else { throw ELFError(field, "vd_next \(next), expected at least 20") }
-                    address = moved
-                }
+                address = try chainStep(from: address, next: UInt64(record.u32(16)), isLast: entry == Int(count) - 1, size: 20,
+                                        link: "vd_next", last: "DT_VERDEFNUM entries", field)
             }
         }
         if single[DT.versym] == nil, single[DT.verneed] != nil || single[DT.verdef] != nil {

@@ -5,8 +5,8 @@ import Foundation
 ///
 /// A loaded `PluginLibrary` gives one; so does the library's metadata file, `NAME.zoo.json` beside
 /// `NAME.so`, written by `zoo plugin seal` (which loads the library once, at its author's or
-/// installer's request). `zoo plugins list/inspect` and `zoo validate` read the metadata file and
-/// never `dlopen` the library; the file is trusted only while the library's SHA-256 equals the one
+/// installer's request). `zoo plugins list/inspect` read the metadata file and never `dlopen` the
+/// library; the file is trusted only while the library's SHA-256 equals the one
 /// it records, and loading refuses a library that no longer matches its metadata file.
 public struct PluginDescription: Sendable, Equatable {
     public struct Module: Sendable, Equatable {
@@ -94,8 +94,9 @@ public struct PluginDescription: Sendable, Equatable {
                     + "SHA-256 \(recorded): the library changed since `zoo plugin seal`; seal it again", path: path, step: .integrity)
     }
 
-    /// What the metadata file beside `library` records, parsed but not checked against the library.
-    static func recorded(of library: URL) throws(PluginError) -> PluginDescription? {
+    /// What the metadata file beside `library` records, parsed but not checked against the library
+    /// (no hashing): enough to find a library by name, never to trust it.
+    public static func recorded(of library: URL) throws(PluginError) -> PluginDescription? {
         let path = library.standardizedFileURL.path
         let file = metadataFile(of: library.standardizedFileURL)
         guard FileManager.default.fileExists(atPath: file.path) else { return nil }

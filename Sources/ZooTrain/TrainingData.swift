@@ -252,10 +252,12 @@ public struct TrainingData: Sendable {
         let size: Int
         do {
             size = try ReadLimits.elementCount(shape, file: "data", field: "input_shape")
-            var samples = try ReadLimits.sum(classes, 0, file: "data", field: "num_classes")
-            for count in trainCounts + [50 * classes] { samples = try ReadLimits.sum(samples, count, file: "data", field: "class counts") }
-            let floats = try ReadLimits.byteCount(samples, elementSize: size, file: "data", field: "synthetic samples")
-            _ = try ReadLimits.byteCount(floats, elementSize: MemoryLayout<Float>.size, file: "data", field: "synthetic data")
+            // The class centres, the training samples and 50 test samples per class.
+            var rows = classes
+            for count in trainCounts + [50 * classes] { rows = try ReadLimits.sum(rows, count, file: "data", field: "class counts") }
+            let (floats, overflow) = rows.multipliedReportingOverflow(by: size)
+            _ = try ReadLimits.byteCount(overflow ? Int.max : floats, elementSize: MemoryLayout<Float>.size, file: "data",
+                                         field: "synthetic data")
         } catch let error as DataError {
             throw TrainError("data: synthetic data of \(trainCounts.reduce(0, &+)) training samples of shape \(shape): \(error.message)",
                              isUsage: true)

@@ -28,18 +28,13 @@ struct FuzzTarget: Sendable {
 extension FuzzTarget {
     static let all: [FuzzTarget] = [idx, npy, npz, csv, cifar, imageList, imageShard, safetensors, checkpoint, manifest, elf]
 
-    static let idx = FuzzTarget("idx", file: "fuzz-images-idx3-ubyte", seeds: { [Seeds.idxImages, Seeds.idxLabels] },
-                                companions: { folder in
-        try Data(Seeds.idxLabels).write(to: folder.appendingPathComponent("fuzz-labels-idx1-ubyte"))
-    }) { file in
+    static let idx = FuzzTarget("idx", file: "fuzz-images-idx3-ubyte", seeds: { [Seeds.idxImages, Seeds.idxLabels] }) { file in
         let (shape, _) = try IDX.read(file.path)
-        if shape.count == 3 {
+        if shape.count == 3, shape[0] <= 4096 {
             // As training reads it: with a labels file for the same number of images.
-            let labels = file.deletingLastPathComponent().appendingPathComponent("fuzz-labels-idx1-ubyte-\(shape[0] <= 4096 ? shape[0] : 0)")
-            if shape[0] <= 4096 {
-                try Data(Seeds.idx(shape: [shape[0]], body: [UInt8](repeating: 1, count: shape[0]))).write(to: labels)
-                _ = try IDX.dataset(images: file.path, labels: labels.path)
-            }
+            let labels = file.deletingLastPathComponent().appendingPathComponent("fuzz-labels-idx1-ubyte")
+            try Data(Seeds.idx(shape: [shape[0]], body: [UInt8](repeating: 1, count: shape[0]))).write(to: labels)
+            _ = try IDX.dataset(images: file.path, labels: labels.path)
         }
     }
 

@@ -18,8 +18,7 @@ struct PluginCommand: ParsableCommand {
         @Flag(help: "Load the library when it has no metadata file (runs its code).") var load = false
 
         func run() throws {
-            let found = try Discovery(folders: []).description(library.contains("/") || library.hasSuffix(".so") ? library : "./" + library,
-                                                               load: load)
+            let found = try Discovery(folders: []).description(file: URL(fileURLWithPath: library).standardizedFileURL, load: load)
             print("\(found.name) \(found.version) (ABI \(found.abiMajor).\(found.abiMinor), sha256 \(found.sha256))")
             for module in found.modules {
                 print("  \(module.name) [\(module.kind)\(module.trainingOnly ? ", training only" : "")] — \(module.summary)")
@@ -34,9 +33,9 @@ struct PluginCommand: ParsableCommand {
             abstract: "Load plug-in libraries you trust and write their metadata files (NAME.zoo.json beside NAME.so).",
             discussion: """
                 The metadata file records the library's name, version, ABI, modules with their schemas, and its \
-                SHA-256. `zoo plugins list/inspect`, `zoo plugin list` and `zoo validate` read it instead of \
-                loading the library, so that no plug-in code runs; a library whose SHA-256 no longer matches \
-                is refused until it is sealed again. `make` seals the built-in libraries after building them.
+                SHA-256. `zoo plugins list/inspect` and `zoo plugin list` read it instead of loading the \
+                library, so that no plug-in code runs; a library whose SHA-256 no longer matches is refused \
+                until it is sealed again. `make` seals the built-in libraries after building them.
                 Example: zoo plugin seal .build/release/libZooHeads.so
                 """)
 

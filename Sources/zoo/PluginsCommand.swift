@@ -128,16 +128,26 @@ struct Discovery {
     /// A library by path, or by plug-in name (or file name) among the metadata files of the search
     /// path; nothing is loaded unless `load` is given and the library has no metadata file.
     func description(_ text: String, load: Bool) throws -> PluginDescription {
-        do {
-            switch PluginReference(text) {
-            case .path(let path): return try describe(URL(fileURLWithPath: path).standardizedFileURL, load: load)
-            case .name(let name):
-                for file in libraryFiles() {
-                    if let description = try? PluginDescription.readMetadata(of: file), description.name == name { return description }
-                }
+        switch PluginReference(text) {
+        case .path(let path): return try description(file: URL(fileURLWithPath: path).standardizedFileURL, load: load)
+        case .name(let name):
+            // The name from each metadata file as written; only the match is hashed and checked.
+            if let named = libraryFiles().first(where: { (try? PluginDescription.recorded(of: $0))??.name == name }) {
+                return try description(file: named, load: load)
+            }
+            do throws(PluginError) {
                 let file = try PluginLoader(searchPath: PluginSearchPath(explicit: folders)).locate(.name(name))
                 return try describe(file, load: load)
+            } catch {
+                throw CommandFailure(message: error.message, exitCode: error.isNameNotFound ? 2 : 1)
             }
+        }
+    }
+
+    /// The library at `file`, described as `describe` does, its refusal as a command failure.
+    func description(file: URL, load: Bool) throws -> PluginDescription {
+        do {
+            return try describe(file, load: load)
         } catch {
             throw CommandFailure(message: error.message, exitCode: error.isNameNotFound ? 2 : 1)
         }
