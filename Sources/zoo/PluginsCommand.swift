@@ -118,6 +118,9 @@ struct Discovery {
 
     /// The description of the library at `file`: its metadata file, or (with `load`) the loaded library.
     func describe(_ file: URL, load: Bool) throws(PluginError) -> PluginDescription {
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw PluginError(.fileNotFound, "plug-in file \(file.path) not found", path: file.path, step: .open)
+        }
         if let description = try PluginDescription.readMetadata(of: file) { return description }
         if load { return PluginDescription(try PluginLibrary.load(file: file)) }
         let metadata = PluginDescription.metadataFile(of: file).lastPathComponent

@@ -22,6 +22,10 @@ final class NoCodeBeforeTrustTests: XCTestCase {
         XCTAssertTrue(listed.output.hasPrefix("(not read) \(library.path): \(library.path) has no metadata file"), listed.output)
         let single = try BuiltProducts.runZoo(["plugin", "list", library.path], environment: [:])
         XCTAssertEqual(single.status, 1, single.output)
+        let absent = folder.appendingPathComponent("libabsent.so").path
+        let missing = try BuiltProducts.runZoo(["plugin", "list", absent], environment: [:])
+        XCTAssertEqual(missing.status, 2, missing.output)
+        XCTAssertEqual(missing.output, "error: plug-in file \(absent) not found\n")
         XCTAssertFalse(ran(), "inspecting or listing an unsealed library ran its constructor")
 
         // Sealing is the explicit act of trust: it loads the library (the constructor runs) once.
