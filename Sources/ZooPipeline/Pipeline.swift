@@ -57,9 +57,13 @@ public final class Pipeline: @unchecked Sendable {
     public let losses: [PipelineStage]
     /// The shape of one input sample (no batch axis), when the data names it.
     public let inputShape: [Int]?
+    /// The host services the modules were created with: the run's seed (`training.seed`) and the
+    /// run generator that dropout masks draw from, which checkpoints keep.
+    public let host: HostSession
 
     init(manifest: Manifest, backbone: PipelineStage, relations: [PipelineStage], head: PipelineStage,
-         losses: [PipelineStage], inputShape: [Int]?) {
+         losses: [PipelineStage], inputShape: [Int]?, host: HostSession) {
+        self.host = host
         self.manifest = manifest
         self.backbone = backbone
         self.relations = relations

@@ -11,6 +11,7 @@ public struct PipelineDraft {
     let head: CreatedStage
     let losses: [CreatedStage]
     let inputShape: [Int]?
+    let session: HostSession
 
     /// The runnable pipeline: each stage named, with its learning-rate multiplier and (for a loss)
     /// its weight, and the configurations as they were created recorded in the manifest.
@@ -38,6 +39,6 @@ public struct PipelineDraft {
             losses: losses.enumerated().map { i, created in
                 stage("losses.\(i)", created, multiplier: multiplier("losses.\(i)"), weight: model.losses[i].weight)
             },
-            inputShape: inputShape)
+            inputShape: inputShape, host: session)
     }
 }

@@ -8,11 +8,14 @@ import ZooPluginHost
 struct StageCreation {
     let loaded: LoadedManifest
     let resolver: PluginResolver
+    /// The run's host services: every module is created with its seed.
+    let session: HostSession
     var diagnostics: [ManifestDiagnostic] = []
 
     init(loaded: LoadedManifest, resolver: PluginResolver) {
         self.loaded = loaded
         self.resolver = resolver
+        session = HostSession(seed: UInt64(truncatingIfNeeded: loaded.manifest.training.seed))
     }
 
     var document: ManifestNode { loaded.document }
@@ -36,7 +39,7 @@ struct StageCreation {
         guard let module else { return nil }
         let binding = binder.bind(config, module: module.descriptor, input: input, upstreamFailed: upstreamFailed, at: path)
         var problems: [(String, String)] = []
-        let created = StageFactory.create(module, configuration: binding.configuration, at: path, creating: binding.unknownKeys.isEmpty) {
+        let created = StageFactory.create(module, configuration: binding.configuration, at: path, session: session, creating: binding.unknownKeys.isEmpty) {
             // A needed key left unbound is reported by the binder, not as merely missing.
             if !binding.unknownKeys.contains($0) { problems.append(($0, $1)) }
         }
@@ -119,6 +122,6 @@ struct StageCreation {
         }
         guard diagnostics.isEmpty, let backbone, let head else { throw ManifestError(diagnostics) }
         return PipelineDraft(manifest: manifest, backbone: backbone, relations: relations.map { $0! }, head: head,
-                             losses: losses.map { $0! }, inputShape: inputShape)
+                             losses: losses.map { $0! }, inputShape: inputShape, session: session)
     }
 }

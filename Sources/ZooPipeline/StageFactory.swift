@@ -13,7 +13,7 @@ struct CreatedStage {
 /// manifest path of the stage (`model.head` → `model.head.config.…`).
 enum StageFactory {
     /// With `creating` false the configuration is only validated (its problems still reported).
-    static func create(_ module: LoadedModule, configuration: JSONValue, at path: String, creating: Bool = true,
+    static func create(_ module: LoadedModule, configuration: JSONValue, at path: String, session: HostSession, creating: Bool = true,
                        report: (_ path: String, _ message: String) -> Void) -> CreatedStage? {
         let validation = module.descriptor.configSchema.validate(configuration, prefix: "\(path).config")
         for problem in validation.problems { report(problem.path, problem.message) }
@@ -21,7 +21,8 @@ enum StageFactory {
         do {
             let instance = try ModuleInstance(functions: module.descriptor.functions, name: module.descriptor.name,
                                               configuration: validation.config.jsonText,
-                                              reentrant: module.descriptor.threading == .reentrant, owner: module.library)
+                                              reentrant: module.descriptor.threading == .reentrant, owner: module.library,
+                                              session: session)
             return CreatedStage(module: module, instance: instance, configuration: validation.config)
         } catch {
             report("\(path).config", "\(module.descriptor.name) refused the configuration: \(error)")

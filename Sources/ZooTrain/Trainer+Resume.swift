@@ -26,7 +26,7 @@ extension Trainer {
                              + "raise training.epochs (--set training.epochs=N) to train on", isUsage: true)
         }
         try Checkpoint.restoreOptimizer(optimizer, from: archive, pipeline: pipeline, file: file)
-        try Checkpoint.restoreGenerator(archive, file: file)
+        try Checkpoint.restoreGenerator(archive, file: file, into: pipeline.host)
         say("resumed from \(file.path): epoch \(position.epoch + 1), step \(position.epochStep) of the epoch, "
             + "step \(position.step) of the run")
         return position

@@ -93,7 +93,9 @@
  *   it may be called from any plug-in function.
  *
  * RANDOMNESS
- *   `host->seed` is the run's seed: draw initial weights from it in create. A module that draws
+ *   The host passed to create may be another table than the entry's: each run (pipeline) has its
+ *   own, with its own seed and generator, valid until that module is destroyed. A module uses the
+ *   table it was created with. `host->seed` is the run's seed: draw initial weights from it in create. A module that draws
  *   random numbers in a ZOO_MODE_TRAIN forward (dropout masks) takes a fresh seed from
  *   `host->next_seed(host->context)` at the start of that forward (1.2). The host's generator is
  *   part of its checkpoints, so a resumed run draws the same masks as one never stopped; a module
