@@ -12,6 +12,7 @@ let pluginLinkerSettings: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "-Bsymbol
 let package = Package(
     name: "Zoo",
     products: [
+        .library(name: "ZooValue", targets: ["ZooValue"]),
         .library(name: "ZooTensor", targets: ["ZooTensor"]),
         .library(name: "ZooNN", targets: ["ZooNN"]),
         .library(name: "ZooOptim", targets: ["ZooOptim"]),
@@ -36,14 +37,15 @@ let package = Package(
     ],
     targets: [
         // MARK: core
+        .target(name: "ZooValue", path: "Sources/ZooValue"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "CZooKernels", path: "Sources/CZooKernels", cSettings: [.unsafeFlags(["-O3", "-fno-builtin"])]),
         .target(
-            name: "ZooTensor", dependencies: ["COpenBLAS", "CZooKernels"], path: "Sources/ZooTensor",
+            name: "ZooTensor", dependencies: ["COpenBLAS", "CZooKernels", "ZooValue"], path: "Sources/ZooTensor",
             swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "ZooNN", dependencies: ["ZooTensor"], path: "Sources/ZooNN"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "ZooData", dependencies: ["ZooTensor", "CZlib"], path: "Sources/ZooData"),
+        .target(name: "ZooData", dependencies: ["ZooTensor", "ZooValue", "CZlib"], path: "Sources/ZooData"),
         .target(name: "ZooTrain", dependencies: ["ZooData", "ZooOptim", "ZooTensor", "ZooPipeline", "ZooManifest", "ZooPluginHost"],
                 path: "Sources/ZooTrain"),
         .target(name: "ZooOptim", dependencies: ["ZooTensor"], path: "Sources/ZooOptim"),
@@ -52,22 +54,22 @@ let package = Package(
         .target(name: "CZooPlugin", path: "Sources/CZooPlugin"),
         .systemLibrary(name: "CFFI", path: "Sources/CFFI"),
         .target(name: "ZooPluginKit", dependencies: ["CZooPlugin", "ZooNN", "ZooTensor"], path: "Sources/ZooPluginKit"),
-        .target(name: "ZooPluginHost", dependencies: ["CZooPlugin", "CFFI", "ZooTensor", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "ZooPluginHost", dependencies: ["CZooPlugin", "CFFI", "ZooTensor", "ZooValue", .product(name: "Crypto", package: "swift-crypto")],
                 path: "Sources/ZooPluginHost"),
 
         // MARK: manifests and pipelines
-        .target(name: "ZooManifest", dependencies: [.product(name: "Yams", package: "Yams")], path: "Sources/ZooManifest"),
-        .target(name: "ZooPipeline", dependencies: ["ZooManifest", "ZooPluginHost", "ZooTensor"], path: "Sources/ZooPipeline"),
+        .target(name: "ZooManifest", dependencies: ["ZooValue", .product(name: "Yams", package: "Yams")], path: "Sources/ZooManifest"),
+        .target(name: "ZooPipeline", dependencies: ["ZooManifest", "ZooPluginHost", "ZooTensor", "ZooValue"], path: "Sources/ZooPipeline"),
 
         // MARK: tools
         .executableTarget(
             name: "zoo",
-            dependencies: ["ZooPluginHost", "ZooTensor", "ZooManifest", "ZooPipeline", "ZooTrain",
+            dependencies: ["ZooPluginHost", "ZooTensor", "ZooValue", "ZooManifest", "ZooPipeline", "ZooTrain",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/zoo"),
         .executableTarget(
             name: "zoo-bench",
-            dependencies: ["ZooTensor", "ZooNN", "ZooOptim", "ZooPluginHost", "ZooManifest", "ZooPipeline", "ZooTrain"],
+            dependencies: ["ZooTensor", "ZooValue", "ZooNN", "ZooOptim", "ZooPluginHost", "ZooManifest", "ZooPipeline", "ZooTrain"],
             path: "Sources/zoo-bench"),
 
         .executableTarget(
@@ -101,7 +103,7 @@ let package = Package(
         .target(name: "CZooPluginLayout", dependencies: ["CZooPlugin"], path: "Tests/CZooPluginLayout"),
         .testTarget(
             name: "ZooPluginHostTests",
-            dependencies: ["ZooPluginHost", "CZooPlugin", "CZooPluginLayout", "ZooTensor", "ZooTestSupport"],
+            dependencies: ["ZooPluginHost", "ZooValue", "CZooPlugin", "CZooPluginLayout", "ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooPluginHostTests", exclude: ["Kernels", "Plugins"]),
         .testTarget(
             name: "ZooTrainTests",
@@ -109,7 +111,7 @@ let package = Package(
             path: "Tests/ZooTrainTests", exclude: ["Plugins"]),
         .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooTensor"], path: "Tests/ZooDataTests"),
         .testTarget(
-            name: "ZooPluginsTests", dependencies: ["ZooPluginHost", "ZooNN", "ZooTensor", "ZooTestSupport"],
+            name: "ZooPluginsTests", dependencies: ["ZooPluginHost", "ZooValue", "ZooNN", "ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooPluginsTests"),
         .testTarget(
             name: "ZooPluginKitTests", dependencies: ["ZooPluginKit", "CZooPlugin", "ZooNN", "ZooTensor", "ZooTestSupport"],
@@ -119,8 +121,9 @@ let package = Package(
             name: "ZooManifestTests", dependencies: ["ZooManifest"], path: "Tests/ZooManifestTests"),
         .testTarget(
             name: "ZooPipelineTests",
-            dependencies: ["ZooPipeline", "ZooManifest", "ZooPluginHost", "ZooTensor", "ZooTestSupport"],
+            dependencies: ["ZooPipeline", "ZooManifest", "ZooPluginHost", "ZooTensor", "ZooValue", "ZooTestSupport"],
             path: "Tests/ZooPipelineTests"),
+        .testTarget(name: "ZooValueTests", dependencies: ["ZooValue"], path: "Tests/ZooValueTests"),
         .testTarget(
             name: "ZooTensorTests", dependencies: ["ZooTensor", "ZooTestSupport"],
             path: "Tests/ZooTensorTests"),

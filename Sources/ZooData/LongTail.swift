@@ -1,19 +1,18 @@
 import Foundation
 import ZooTensor
+import ZooValue
 
 /// Long-tailed cuts of a balanced data set.
 public enum LongTail {
     /// The exponential profile `n_i = floor(n_max · ratio^(−i/(C−1)))` for classes `0..<classes`.
     public static func exponentialCounts(classes: Int, maximum: Int, ratio: Double) -> [Int] {
         precondition(classes >= 1 && maximum >= 1 && ratio >= 1, "[long tail] needs classes ≥ 1, n_max ≥ 1, ratio ≥ 1")
-        guard classes > 1 else { return [maximum] }
-        // A hair above the exact value so that 1000 · 100^(−1) is 10, not 9.999…
-        return (0..<classes).map { Int((Double(maximum) * pow(ratio, -Double($0) / Double(classes - 1)) + 1e-9).rounded(.down)) }
+        return LongTailCounts.exponential(classes: classes, maximum: maximum, ratio: ratio)
     }
 
     /// The step profile: the first `manyClasses` classes keep `maximum`, the rest `maximum / ratio`.
     public static func stepCounts(classes: Int, maximum: Int, ratio: Double, manyClasses: Int) -> [Int] {
-        (0..<classes).map { $0 < manyClasses ? maximum : Swift.max(1, Int(Double(maximum) / ratio + 1e-9)) }
+        LongTailCounts.step(classes: classes, maximum: maximum, ratio: ratio, manyClasses: manyClasses)
     }
 
     /// A subset with at most `counts[c]` samples of class `c`, chosen at random with `seed`

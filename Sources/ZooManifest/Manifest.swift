@@ -1,4 +1,5 @@
 import Foundation
+import ZooValue
 
 /// A Zoo manifest (`zoo: 1`): which plug-ins to load, how to compose the model from their modules,
 /// and how to train and evaluate it. Keys in the file are spelled as the `CodingKeys` below
@@ -180,15 +181,8 @@ public struct LongTailSpec: Codable, Sendable, Equatable {
     /// The per-class counts of the cut for `classes` classes.
     public func classCounts(classes: Int) -> [Int] {
         switch profile {
-        case .exponential:
-            guard classes > 1 else { return [nMax] }
-            // A hair above the exact value so that 1000 · 100^(−1) is 10, not 9.999…
-            return (0..<classes).map { i in
-                Int((Double(nMax) * Foundation.pow(ratio, -Double(i) / Double(classes - 1)) + 1e-9).rounded(.down))
-            }
-        case .step:
-            let many = manyClasses ?? classes / 2
-            return (0..<classes).map { $0 < many ? nMax : Swift.max(1, Int(Double(nMax) / ratio + 1e-9)) }
+        case .exponential: LongTailCounts.exponential(classes: classes, maximum: nMax, ratio: ratio)
+        case .step: LongTailCounts.step(classes: classes, maximum: nMax, ratio: ratio, manyClasses: manyClasses ?? classes / 2)
         }
     }
 }

@@ -1,3 +1,4 @@
+import ZooValue
 /// Decodes a manifest document into `Manifest`, collecting every problem with its location and key
 /// path instead of stopping at the first.
 final class ManifestReader {

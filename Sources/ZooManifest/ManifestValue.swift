@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import ZooValue
 
 /// Where a value was written: a file, a 1-based line and column. Values given on the command line
 /// (`--set`) name the option instead of a file and have line 0.
@@ -174,62 +175,9 @@ public struct ManifestNode: Sendable, Equatable, CustomStringConvertible {
 
     // MARK: writing
 
-    /// JSON text; `pretty` indents by two spaces.
+    /// JSON text; `pretty` indents by two spaces (`JSONValue.jsonText(pretty:spaced:)`).
     public func jsonText(pretty: Bool, spaced: Bool = false) -> String {
-        var output = ""
-        writeJSON(to: &output, indent: pretty ? 0 : nil, spaced: spaced)
-        return output
-    }
-
-    func writeJSON(to output: inout String, indent: Int?, spaced: Bool) {
-        let newline = indent.map { "\n" + String(repeating: "  ", count: $0 + 1) } ?? ""
-        let closing = indent.map { "\n" + String(repeating: "  ", count: $0) } ?? ""
-        let comma = indent != nil ? "," : (spaced ? ", " : ",")
-        let colon = indent != nil || spaced ? ": " : ":"
-        switch value {
-        case .null: output += "null"
-        case .bool(let b): output += b ? "true" : "false"
-        case .integer(let i): output += String(i)
-        case .number(let d): output += d.isFinite ? "\(d)" : "null"
-        case .string(let s): output += ManifestNode.jsonString(s)
-        case .array(let elements):
-            if elements.isEmpty { output += "[]"; return }
-            output += "["
-            for (i, element) in elements.enumerated() {
-                output += (i > 0 ? comma : "") + newline
-                element.writeJSON(to: &output, indent: indent.map { $0 + 1 }, spaced: spaced)
-            }
-            output += closing + "]"
-        case .object(let members):
-            if members.isEmpty { output += "{}"; return }
-            output += "{"
-            for (i, member) in members.enumerated() {
-                output += (i > 0 ? comma : "") + newline + ManifestNode.jsonString(member.key) + colon
-                member.value.writeJSON(to: &output, indent: indent.map { $0 + 1 }, spaced: spaced)
-            }
-            output += closing + "}"
-        }
-    }
-
-    static func jsonString(_ string: String) -> String {
-        var output = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return output + "\""
+        JSONValue(self).jsonText(pretty: pretty, spaced: spaced)
     }
 
     /// The value as a Yams node (for YAML output).
@@ -386,38 +334,4 @@ public struct ManifestError: Error, Sendable, Equatable, CustomStringConvertible
     }
     /// One problem a line.
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
-}
-
-/// Edit distance for "did you mean" suggestions (the same rule as the plug-in host's).
-public enum Suggestion {
-    public static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous2 = [Int](repeating: 0, count: b.count + 1)
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                var best = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { best = min(best, previous2[j - 2] + 1) }
-                current[j] = best
-            }
-            (previous2, previous, current) = (previous, current, previous2)
-        }
-        return previous[b.count]
-    }
-
-    /// The candidate closest to `word` when close enough to be a typo (at most a third of its length, at least 1).
-    public static func closest(to word: String, among candidates: [String]) -> String? {
-        var best: (name: String, distance: Int)?
-        for candidate in candidates {
-            let d = distance(word.lowercased(), candidate.lowercased())
-            guard d <= max(1, candidate.count / 3) else { continue }
-            if best == nil || d < best!.distance { best = (candidate, d) }
-        }
-        return best?.name
-    }
 }

@@ -1,5 +1,6 @@
 import ZooManifest
 import ZooPluginHost
+import ZooValue
 
 /// The second stage, **bind**: a stage's configuration as the manifest gives it, plus the values
 /// the module's schema binds (`x-zoo-from`, see `BindingSource`) that the manifest leaves out.

@@ -1,6 +1,7 @@
 import Foundation
 import ZooManifest
 import ZooPluginHost
+import ZooValue
 
 /// The first stage of building a pipeline, **resolve**: the manifest's `plugins` become loaded
 /// libraries in a registry, and each stage's `module` name becomes one of their modules.

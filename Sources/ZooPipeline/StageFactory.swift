@@ -1,4 +1,5 @@
 import ZooPluginHost
+import ZooValue
 
 /// A module created for one stage, with the configuration it was created from.
 struct CreatedStage {

@@ -1,3 +1,4 @@
+import ZooValue
 /// Where the host takes the value of a configuration key from: the `"x-zoo-from"` annotation of a
 /// property in a module's schema (plug-in ABI 1.3). The host fills a bound key when the manifest
 /// leaves it out and the source is known, before it validates the configuration; it fills no

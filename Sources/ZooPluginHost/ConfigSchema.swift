@@ -1,3 +1,4 @@
+import ZooValue
 /// A module's configuration schema: the subset of JSON Schema that descriptors use.
 ///
 /// Supported keywords: `type` (a name or a list of names among object, number, integer, string,
@@ -355,49 +356,10 @@ final class SchemaNode: Sendable {
 
     func unknownKeyMessage(_ key: String) -> String {
         let names = properties.map(\.name)
-        if let suggestion = EditDistance.closest(to: key, among: names) {
+        if let suggestion = Suggestion.closest(to: key, among: names) {
             return "unknown key (did you mean \(suggestion)?)"
         }
         if names.isEmpty { return "unknown key (no keys are allowed here)" }
         return "unknown key (known keys: \(names.joined(separator: ", ")))"
-    }
-}
-
-/// Edit distance for "did you mean" suggestions.
-public enum EditDistance {
-    /// The optimal-string-alignment distance: insertions, deletions, substitutions and swaps of
-    /// two neighbouring characters each cost 1 (`dropuot` → `dropout` is 1).
-    public static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous2 = [Int](repeating: 0, count: b.count + 1)
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                var best = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
-                    best = min(best, previous2[j - 2] + 1)
-                }
-                current[j] = best
-            }
-            (previous2, previous, current) = (previous, current, previous2)
-        }
-        return previous[b.count]
-    }
-
-    /// The candidate closest to `word` when it is close enough to be a likely typo (at most a third
-    /// of the candidate's length, and at least 1); ties go to the earlier candidate.
-    public static func closest(to word: String, among candidates: [String]) -> String? {
-        var best: (name: String, distance: Int)?
-        for candidate in candidates {
-            let d = distance(word.lowercased(), candidate.lowercased())
-            guard d <= max(1, candidate.count / 3) else { continue }
-            if best == nil || d < best!.distance { best = (candidate, d) }
-        }
-        return best?.name
     }
 }

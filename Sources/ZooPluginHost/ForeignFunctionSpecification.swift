@@ -1,3 +1,4 @@
+import ZooValue
 /// Where a foreign kernel lives, its signature, its optional derivative, and its scalar arguments.
 public struct ForeignFunctionSpecification: Equatable, Sendable {
     public var library: String

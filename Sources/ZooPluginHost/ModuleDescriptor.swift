@@ -1,4 +1,5 @@
 import CZooPlugin
+import ZooValue
 
 /// What a module is for (`zoo_module_kind`). Kinds this host does not know are kept as `.other`.
 public enum ModuleKind: Sendable, Hashable, CustomStringConvertible {

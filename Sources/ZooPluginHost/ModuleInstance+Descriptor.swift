@@ -1,3 +1,4 @@
+import ZooValue
 extension ModuleInstance {
     /// Creates a module of a loaded plug-in from its configuration (validated against the
     /// descriptor's schema, defaults filled); the module keeps its library loaded.

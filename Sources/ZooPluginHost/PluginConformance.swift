@@ -1,5 +1,6 @@
 import Foundation
 import ZooTensor
+import ZooValue
 
 /// The contract check any plug-in author can run against a library (`zoo plugin check LIB`):
 /// for every module it creates one from its schema's defaults (or a given configuration), finds

@@ -1,4 +1,5 @@
 import Foundation
+import ZooValue
 
 /// What a plug-in library declares (its name, version, ABI and modules), as plain values that can
 /// be read without running any of its code.

@@ -1,5 +1,6 @@
 import CZooPlugin
 import Foundation
+import ZooValue
 
 /// Where a module came from, for logs, checkpoints and `zoo describe`.
 public struct ModuleProvenance: Sendable, Equatable, CustomStringConvertible {
@@ -127,13 +128,13 @@ public final class PluginRegistry: @unchecked Sendable {
             let (pluginName, moduleName) = (parts[0], parts[1])
             guard let library = libraries.first(where: { $0.name == pluginName }) else {
                 let names = libraries.map(\.name)
-                let hint = EditDistance.closest(to: pluginName, among: names).map { " (did you mean \($0)?)" }
+                let hint = Suggestion.closest(to: pluginName, among: names).map { " (did you mean \($0)?)" }
                     ?? (names.isEmpty ? " (no plug-ins are loaded)" : " (loaded plug-ins: \(names.joined(separator: ", ")))")
                 throw PluginError(.moduleNotFound, "no plug-in named \"\(pluginName)\" is loaded\(hint)", path: nil, step: .lookup)
             }
             guard let descriptor = library.module(named: moduleName) else {
                 let names = library.modules.map(\.name)
-                let hint = EditDistance.closest(to: moduleName, among: names).map { "did you mean \($0)?" }
+                let hint = Suggestion.closest(to: moduleName, among: names).map { "did you mean \($0)?" }
                     ?? "it offers \(names.joined(separator: ", "))"
                 throw PluginError(.moduleNotFound, "plug-in \"\(pluginName)\" (\(library.path)) has no module \"\(moduleName)\" (\(hint))",
                                   path: library.path, step: .lookup)
@@ -144,7 +145,7 @@ public final class PluginRegistry: @unchecked Sendable {
             if let descriptor = library.module(named: address) { return LoadedModule(library: library, descriptor: descriptor) }
         }
         let all = libraries.flatMap { library in library.modules.map { "\(library.name)/\($0.name)" } }
-        let hint = EditDistance.closest(to: address, among: libraries.flatMap { $0.modules.map(\.name) }).map { " (did you mean \($0)?)" }
+        let hint = Suggestion.closest(to: address, among: libraries.flatMap { $0.modules.map(\.name) }).map { " (did you mean \($0)?)" }
             ?? (all.isEmpty ? " (no plug-ins are loaded)" : " (loaded modules: \(all.joined(separator: ", ")))")
         throw PluginError(.moduleNotFound, "no loaded plug-in offers module \"\(address)\"\(hint)", path: nil, step: .lookup)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import ZooPluginHost
+import ZooValue
 
 /// Time to load a plug-in library (open, hash, map, handshake, validate) and create one module,
 /// for the example plug-ins built beside this executable; nil when a library is not there.

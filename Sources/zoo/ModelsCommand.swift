@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ZooManifest
 import ZooPluginHost
+import ZooValue
 
 /// `zoo models`: the catalogue of every module in the search path, by kind, with its parameter
 /// count for the default configuration.

@@ -4,6 +4,7 @@ import ZooManifest
 import ZooPipeline
 import ZooPluginHost
 import ZooTensor
+import ZooValue
 
 /// `zoo module run`: one module on tensors from a safetensors file.
 struct ModuleCommand: ParsableCommand {

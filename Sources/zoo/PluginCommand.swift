@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ZooPluginHost
+import ZooValue
 
 /// `zoo plugin …`: inspect and check plug-in libraries.
 struct PluginCommand: ParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import ZooManifest
 import ZooPipeline
 import ZooPluginHost
+import ZooValue
 
 /// `zoo plugins list|inspect`: the plug-ins of the search path.
 struct PluginsCommand: ParsableCommand {

@@ -3,6 +3,7 @@ import XCTest
 import ZooManifest
 import ZooPipeline
 import ZooPluginHost
+import ZooValue
 
 /// The manifests zoo-bench measures (`Benchmarks/manifests`) build their pipelines from the
 /// built-in zoo with the shapes of docs/ARCHITECTURE.md §5, so that the benchmark never rots.

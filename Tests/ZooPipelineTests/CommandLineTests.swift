@@ -4,6 +4,7 @@ import ZooManifest
 import ZooPipeline
 import ZooPluginHost
 import ZooTensor
+import ZooValue
 
 /// The `zoo` commands, run as a user types them.
 final class CommandLineTests: XCTestCase {

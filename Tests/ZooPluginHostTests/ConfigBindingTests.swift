@@ -1,5 +1,6 @@
 import XCTest
 import ZooPluginHost
+import ZooValue
 
 /// The `x-zoo-from` annotation: which keys a schema binds, what each source gives, and the
 /// refusal of a source the host does not know.

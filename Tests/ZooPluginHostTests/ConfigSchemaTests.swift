@@ -1,5 +1,6 @@
 import XCTest
 import ZooPluginHost
+import ZooValue
 
 final class ConfigSchemaValidationTests: XCTestCase {
     /// A schema like BatchFormer's.
@@ -137,10 +138,10 @@ final class ConfigSchemaValidationTests: XCTestCase {
     }
 
     func testEditDistance() {
-        XCTAssertEqual(EditDistance.distance("dropuot", "dropout"), 1)
-        XCTAssertEqual(EditDistance.distance("kitten", "sitting"), 3)
-        XCTAssertEqual(EditDistance.distance("", "abc"), 3)
-        XCTAssertEqual(EditDistance.closest(to: "lr", among: ["momentum", "lr_scale"]), nil)
-        XCTAssertEqual(EditDistance.closest(to: "hedas", among: ["dim", "heads"]), "heads")
+        XCTAssertEqual(Suggestion.distance("dropuot", "dropout"), 1)
+        XCTAssertEqual(Suggestion.distance("kitten", "sitting"), 3)
+        XCTAssertEqual(Suggestion.distance("", "abc"), 3)
+        XCTAssertEqual(Suggestion.closest(to: "lr", among: ["momentum", "lr_scale"]), nil)
+        XCTAssertEqual(Suggestion.closest(to: "hedas", among: ["dim", "heads"]), "heads")
     }
 }

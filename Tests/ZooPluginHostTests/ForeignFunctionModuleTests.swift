@@ -3,6 +3,7 @@ import XCTest
 import ZooPluginHost
 import ZooTensor
 import ZooTestSupport
+import ZooValue
 
 /// Plain C kernels wrapped as modules through libffi: values, gradients, arguments from the
 /// manifest, and refused signatures.

@@ -3,6 +3,7 @@ import XCTest
 import ZooPluginHost
 import ZooTensor
 import ZooTestSupport
+import ZooValue
 
 /// The conformance check (`zoo plugin check`) on the example plug-ins, which pass, and on a test
 /// plug-in whose backward is wrong, which fails where it should.

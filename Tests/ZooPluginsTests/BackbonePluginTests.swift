@@ -4,6 +4,7 @@ import ZooNN
 import ZooPluginHost
 import ZooTensor
 import ZooTestSupport
+import ZooValue
 
 /// The built-in backbones (`libZooBackbones.so`), tested through the loaded plug-in as the host
 /// uses them: the conformance check, PyTorch parity of the CIFAR ResNet, torchvision's names,

@@ -1,6 +1,7 @@
 import Foundation
 import ZooPluginHost
 import ZooTestSupport
+import ZooValue
 
 /// The built-in plug-in libraries (`Plugins/*`), loaded the way the host loads any plug-in: from
 /// the shared library SwiftPM builds beside the test executable.

@@ -3,6 +3,7 @@ import XCTest
 import ZooPluginHost
 import ZooTensor
 import ZooTestSupport
+import ZooValue
 
 /// The heads library (`libZooHeads.so`: linear, cosine, tau-norm, mlp-head), loaded and driven as
 /// the host drives any plug-in; values checked against formulas evaluated here in double precision.

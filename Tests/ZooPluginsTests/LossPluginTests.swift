@@ -3,6 +3,7 @@ import XCTest
 import ZooPluginHost
 import ZooTensor
 import ZooTestSupport
+import ZooValue
 
 /// The losses library (`libZooLosses.so`), loaded and driven as the host drives any plug-in,
 /// against PyTorch: `losses.safetensors` (cross-entropy, label smoothing, focal, balanced softmax,

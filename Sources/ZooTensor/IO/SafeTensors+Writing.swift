@@ -1,4 +1,5 @@
 import Foundation
+import ZooValue
 
 extension SafeTensorsArchive {
 
@@ -26,7 +27,7 @@ extension SafeTensorsArchive {
         var parts: [String] = []
         if !metadata.isEmpty {
             let pairs = metadata.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-                .map { Self.jsonString($0.key) + ":" + Self.jsonString($0.value) }
+                .map { JSONText.quoted($0.key) + ":" + JSONText.quoted($0.value) }
             parts.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
         }
         var offset = 0
@@ -42,7 +43,7 @@ extension SafeTensorsArchive {
             }
             let dims = shape.map(String.init).joined(separator: ",")
             parts.append(
-                Self.jsonString(name) + ":{\"dtype\":\"\(dtype)\",\"shape\":[\(dims)],"
+                JSONText.quoted(name) + ":{\"dtype\":\"\(dtype)\",\"shape\":[\(dims)],"
                     + "\"data_offsets\":[\(offset),\(offset + byteCount)]}")
             offset += byteCount
         }
@@ -108,24 +109,5 @@ extension SafeTensorsArchive {
             return "'\(shared)' names both a float tensor and an index tensor"
         }
         return nil
-    }
-
-    /// A JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

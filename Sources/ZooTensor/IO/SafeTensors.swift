@@ -7,6 +7,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ZooValue
 
 /// The contents of a safetensors file: float tensors, integer tensors and string metadata.
 ///
@@ -110,28 +111,7 @@ public struct SafeTensorsArchive: Sendable {
 
     static func missingKeyMessage(_ name: String, kind: String, existing: [String], emptyNote: String) -> String {
         guard !existing.isEmpty else { return "no \(kind) named '\(name)'; \(emptyNote)" }
-        let target = Array(name.unicodeScalars)
-        let ranked = existing
-            .map { (key: $0, distance: editDistance(target, Array($0.unicodeScalars))) }
-            .sorted { $0.distance != $1.distance ? $0.distance < $1.distance : $0.key < $1.key }
-        let closest = ranked.prefix(3).map { "'\($0.key)'" }.joined(separator: ", ")
+        let closest = Suggestion.nearest(3, to: name, among: existing).map { "'\($0)'" }.joined(separator: ", ")
         return "no \(kind) named '\(name)'; closest: \(closest)"
-    }
-
-    /// Levenshtein distance.
-    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-                current[j] = Swift.min(substitution, previous[j] + 1, current[j - 1] + 1)
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
     }
 }

@@ -1,5 +1,6 @@
-/// A JSON value as module configurations and configuration schemas carry it across the plug-in
-/// boundary.
+/// A JSON value: module configurations and schemas as they cross the plug-in boundary, manifests
+/// once read (with their locations beside them, `ManifestNode`), plug-in metadata files, and what
+/// the command line prints.
 ///
 /// Objects keep their members in the order they were written (and keep duplicate keys, so that
 /// validation can report them); integers written without a fraction or exponent keep their exact
@@ -62,7 +63,21 @@ public enum JSONValue: Sendable, CustomStringConvertible {
         }
     }
 
-    func write(to output: inout String, spaced: Bool) {
+    /// JSON text; `pretty` puts each element and member on its own line, indented by two spaces;
+    /// `spaced` puts a space after `:` and `,` on one line.
+    public func jsonText(pretty: Bool, spaced: Bool = false) -> String {
+        var output = ""
+        write(to: &output, indent: pretty ? 0 : nil, spaced: spaced)
+        return output
+    }
+
+    func write(to output: inout String, spaced: Bool) { write(to: &output, indent: nil, spaced: spaced) }
+
+    func write(to output: inout String, indent: Int?, spaced: Bool) {
+        let newline = indent.map { "\n" + String(repeating: "  ", count: $0 + 1) } ?? ""
+        let closing = indent.map { "\n" + String(repeating: "  ", count: $0) } ?? ""
+        let comma = indent != nil ? "," : (spaced ? ", " : ",")
+        let colon = indent != nil || spaced ? ": " : ":"
         switch self {
         case .null: output += "null"
         case .bool(let value): output += value ? "true" : "false"
@@ -70,47 +85,26 @@ public enum JSONValue: Sendable, CustomStringConvertible {
         case .number(let value):
             // Swift's shortest round-trip spelling is valid JSON (2.0, 0.1, 1e-05, 1e+20).
             output += value.isFinite ? "\(value)" : "null"
-        case .string(let value): JSONValue.writeString(value, to: &output)
+        case .string(let value): JSONText.write(value, to: &output)
         case .array(let elements):
+            if elements.isEmpty { output += "[]"; return }
             output += "["
             for (index, element) in elements.enumerated() {
-                if index > 0 { output += spaced ? ", " : "," }
-                element.write(to: &output, spaced: spaced)
+                output += (index > 0 ? comma : "") + newline
+                element.write(to: &output, indent: indent.map { $0 + 1 }, spaced: spaced)
             }
-            output += "]"
+            output += closing + "]"
         case .object(let members):
+            if members.isEmpty { output += "{}"; return }
             output += "{"
             for (index, member) in members.enumerated() {
-                if index > 0 { output += spaced ? ", " : "," }
-                JSONValue.writeString(member.key, to: &output)
-                output += spaced ? ": " : ":"
-                member.value.write(to: &output, spaced: spaced)
+                output += (index > 0 ? comma : "") + newline
+                JSONText.write(member.key, to: &output)
+                output += colon
+                member.value.write(to: &output, indent: indent.map { $0 + 1 }, spaced: spaced)
             }
-            output += "}"
+            output += closing + "}"
         }
-    }
-
-    static func writeString(_ string: String, to output: inout String) {
-        output += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        output += "\""
     }
 }
 

@@ -1,5 +1,5 @@
 import XCTest
-import ZooPluginHost
+import ZooValue
 
 final class JSONValueParsingTests: XCTestCase {
     func testParsesEveryKindAndKeepsOrder() throws {
