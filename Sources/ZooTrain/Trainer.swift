@@ -75,26 +75,9 @@ public final class Trainer {
         parameter.rank <= 1 || name == "bias" || name.hasSuffix(".bias")
     }
 
-    /// How the training batches are made: the batch size, the seed, and the manifest's sampler and
-    /// augmentation; a last short batch is dropped unless it is the only one.
-    static func loaderConfiguration(_ manifest: Manifest, trainCount: Int) -> LoaderConfiguration {
-        let training = manifest.training
-        let sampling = Sampling(rawValue: manifest.data?.sampler.rawValue ?? "") ?? .uniform
-        return LoaderConfiguration(batchSize: training.batchSize, sampling: sampling,
-                                   augmentation: manifest.data?.augmentation.map(Trainer.augmentation),
-                                   dropLast: trainCount >= training.batchSize, seed: UInt64(truncatingIfNeeded: training.seed))
-    }
-
-    /// The manifest's augmentation as ZooData applies it.
-    static func augmentation(_ spec: AugmentationSpec) -> Augmentation {
-        Augmentation(cropPadding: spec.cropPadding, horizontalFlip: spec.horizontalFlip,
-                     mean: spec.mean?.map { Float($0) }, standardDeviation: spec.std?.map { Float($0) })
-    }
-
     /// What evaluation applies of the augmentation: the normalisation alone, when there is one.
     var evaluationTransform: Augmentation? {
-        guard let spec = manifest.data?.augmentation, spec.mean != nil else { return nil }
-        return Augmentation(mean: spec.mean?.map { Float($0) }, standardDeviation: spec.std?.map { Float($0) })
+        Augmentation.evaluation(manifest.data?.augmentation)
     }
 
     /// A batch's inputs in the pipeline's input shape (the data's sample shape, or the manifest's
@@ -183,7 +166,7 @@ public final class Trainer {
 
         let schedule = Trainer.schedule(manifest.schedule, epochs: epochs)
         let parameters = pipeline.parameterGroups.flatMap { $0.parameters.map(\.1) }.filter(\.requiresGrad)
-        let loader = Trainer.loaderConfiguration(manifest, trainCount: data.train.count)
+        let loader = LoaderConfiguration(manifest: manifest, trainCount: data.train.count)
         let stepsPerEpoch = BatchLoader(dataset: data.train, configuration: loader, epoch: 0).batches.count
         guard stepsPerEpoch > 0 else { throw TrainError("the training set of \(data.train.count) samples gives no batch") }
         let totalSteps = stepsPerEpoch * epochs

@@ -46,7 +46,7 @@ final class TrainingRulesTests: XCTestCase {
     func testTheSamplerAndAugmentationReachTheLoader() throws {
         let (pipeline, _) = try pipeline(["data.sampler=class-balanced",
                                           "data.augmentation={crop_padding: 2, horizontal_flip: true, mean: [0.5], std: [0.25]}"])
-        let configuration = Trainer.loaderConfiguration(pipeline.manifest, trainCount: 130)
+        let configuration = LoaderConfiguration(manifest: pipeline.manifest, trainCount: 130)
         XCTAssertEqual(configuration.sampling, .classBalanced)
         XCTAssertEqual(configuration.augmentation?.cropPadding, 2)
         XCTAssertEqual(configuration.augmentation?.horizontalFlip, true)
@@ -65,7 +65,7 @@ final class TrainingRulesTests: XCTestCase {
     func testAClassBalancedEpochEvensOutTheClasses() throws {
         let (pipeline, scratch) = try pipeline(["data.sampler=class-balanced"])
         let data = try TrainingData.load(pipeline.manifest, folder: scratch.url)
-        let loader = BatchLoader(dataset: data.train, configuration: Trainer.loaderConfiguration(pipeline.manifest, trainCount: 130), epoch: 0)
+        let loader = BatchLoader(dataset: data.train, configuration: LoaderConfiguration(manifest: pipeline.manifest, trainCount: 130), epoch: 0)
         var seen = [0, 0, 0]
         for batch in loader.batches { for index in batch { seen[data.train.labels[index]] += 1 } }
         XCTAssertEqual(data.classCounts, [60, 40, 30])
