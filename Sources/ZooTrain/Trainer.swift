@@ -29,52 +29,6 @@ public final class Trainer {
 
     func say(_ line: String) { options.write(line + "\n") }
 
-    /// The learning-rate schedule over epochs.
-    public static func schedule(_ spec: ScheduleSpec, epochs: Int) -> any LearningRateSchedule {
-        let warmup = max(0, spec.warmupEpochs)
-        let remaining = max(1, epochs - warmup)
-        let main: any LearningRateSchedule
-        switch spec.name {
-        case .constant: main = ConstantSchedule()
-        case .step: main = StepDecay(stepSize: max(1, spec.stepSize ?? max(1, remaining / 3)), gamma: Float(spec.gamma))
-        case .multistep: main = MultiStepDecay(milestones: spec.milestones.map { max(0, $0 - warmup) }, gamma: Float(spec.gamma))
-        case .cosine: main = CosineAnnealing(period: remaining, minimum: Float(spec.minLearningRate))
-        }
-        // Warm-up from base / (warmup + 1), rising linearly to the base rate at epoch `warmup`.
-        return warmup > 0 ? LinearWarmup(steps: warmup, startFactor: 1 / Float(warmup + 1), then: main) : main
-    }
-
-    /// The optimiser over the pipeline's parameter groups (each split in two when biases and
-    /// normalisation weights take no weight decay).
-    public static func optimizer(for pipeline: Pipeline) -> any StatefulOptimizer {
-        let spec = pipeline.manifest.optimizer
-        let groups = pipeline.parameterGroups.flatMap { group -> [ZooOptim.ParameterGroup] in
-            let trainable = group.parameters.filter(\.1.requiresGrad)
-            let multiplier = Float(group.learningRateMultiplier)
-            guard !spec.decayNormsAndBiases else {
-                return [ZooOptim.ParameterGroup(parameters: trainable.map(\.1), learningRateMultiplier: multiplier)]
-            }
-            let exempt = trainable.filter { Trainer.isNormOrBias($0.0, $0.1) }
-            let decayed = trainable.filter { !Trainer.isNormOrBias($0.0, $0.1) }
-            return [ZooOptim.ParameterGroup(parameters: decayed.map(\.1), learningRateMultiplier: multiplier),
-                    ZooOptim.ParameterGroup(parameters: exempt.map(\.1), learningRateMultiplier: multiplier, weightDecay: 0)]
-        }.filter { !$0.parameters.isEmpty }
-        switch spec.name {
-        case .sgd:
-            return SGD(groups: groups, learningRate: Float(spec.learningRate), momentum: Float(spec.momentum),
-                       weightDecay: Float(spec.weightDecay), nesterov: spec.nesterov)
-        case .adamw:
-            let betas = spec.betas.count == 2 ? (spec.betas[0], spec.betas[1]) : (0.9, 0.999)
-            return AdamW(groups: groups, learningRate: Float(spec.learningRate), betas: betas, epsilon: Float(spec.eps),
-                         weightDecay: Float(spec.weightDecay))
-        }
-    }
-
-    /// A bias or a normalisation weight: rank ≤ 1, or named `….bias`.
-    static func isNormOrBias(_ name: String, _ parameter: Tensor) -> Bool {
-        parameter.rank <= 1 || name == "bias" || name.hasSuffix(".bias")
-    }
-
     /// What evaluation applies of the augmentation: the normalisation alone, when there is one.
     var evaluationTransform: Augmentation? {
         Augmentation.evaluation(manifest.data?.augmentation)
@@ -157,14 +111,14 @@ public final class Trainer {
 
         let training = manifest.training
         let epochs = training.epochs
-        let optimizer = Trainer.optimizer(for: pipeline)
+        let optimizer = OptimizerFactory.optimizer(for: pipeline)
         var position = TrainingPosition()
         if let resume = options.resume {
             position = try self.resume(from: resume, optimizer: optimizer, epochs: epochs)
         }
         try manifest.yamlText().write(to: folder.appendingPathComponent("resolved.yaml"), atomically: true, encoding: .utf8)
 
-        let schedule = Trainer.schedule(manifest.schedule, epochs: epochs)
+        let schedule = TrainingSchedule.make(manifest.schedule, epochs: epochs)
         let parameters = pipeline.parameterGroups.flatMap { $0.parameters.map(\.1) }.filter(\.requiresGrad)
         let loader = LoaderConfiguration(manifest: manifest, trainCount: data.train.count)
         let stepsPerEpoch = BatchLoader(dataset: data.train, configuration: loader, epoch: 0).batches.count

@@ -308,7 +308,7 @@ final class TrainerTests: XCTestCase {
     }
 
     func testScheduleWarmsUpThenFollowsTheCosine() {
-        let schedule = Trainer.schedule(ScheduleSpec(name: .cosine, warmupEpochs: 1), epochs: 5)
+        let schedule = TrainingSchedule.make(ScheduleSpec(name: .cosine, warmupEpochs: 1), epochs: 5)
         XCTAssertEqual(schedule.learningRate(at: 0, base: 0.1), 0.05, accuracy: 1e-7)
         XCTAssertEqual(schedule.learningRate(at: 1, base: 0.1), 0.1, accuracy: 1e-7)
         XCTAssertEqual(schedule.learningRate(at: 3, base: 0.1), 0.05, accuracy: 1e-7)

@@ -22,7 +22,7 @@ final class TrainingRulesTests: XCTestCase {
 
     func testNormsAndBiasesGoWithoutWeightDecayWhenAsked() throws {
         let (pipeline, _) = try pipeline(["optimizer.decay_norms_and_biases=false"])
-        let sgd = try XCTUnwrap(Trainer.optimizer(for: pipeline) as? SGD)
+        let sgd = try XCTUnwrap(OptimizerFactory.optimizer(for: pipeline) as? SGD)
         let named = pipeline.parameterGroups.flatMap { group in group.parameters.map { ("\(group.stage).\($0.0)", $0.1) } }
         func names(_ group: ZooOptim.ParameterGroup) -> [String] {
             group.parameters.map { parameter in named.first { $0.1 === parameter }!.0 }
@@ -39,7 +39,7 @@ final class TrainingRulesTests: XCTestCase {
         XCTAssertEqual(sgd.groups.map(\.learningRateMultiplier), [1, 1, 0.1, 0.1, 1, 1])
 
         let (plain, _) = try self.pipeline([])
-        let all = try XCTUnwrap(Trainer.optimizer(for: plain) as? SGD)
+        let all = try XCTUnwrap(OptimizerFactory.optimizer(for: plain) as? SGD)
         XCTAssertTrue(all.groups.allSatisfy { $0.weightDecay == nil }, "by default every parameter decays")
     }
 
