@@ -29,60 +29,6 @@ public final class Trainer {
 
     func say(_ line: String) { options.write(line + "\n") }
 
-    /// What evaluation applies of the augmentation: the normalisation alone, when there is one.
-    var evaluationTransform: Augmentation? {
-        Augmentation.evaluation(manifest.data?.augmentation)
-    }
-
-    /// A batch's inputs in the pipeline's input shape (the data's sample shape, or the manifest's
-    /// `input_shape` when it holds as many elements, e.g. 784 for 1×28×28 images).
-    func shaped(_ inputs: Tensor) -> Tensor {
-        guard let inputShape = pipeline.inputShape, Array(inputs.shape.dropFirst()) != inputShape else { return inputs }
-        return Tensor(shape: [inputs.shape[0]] + inputShape, storage: inputs.storage)
-    }
-
-    func checkShapes(_ dataset: Dataset, key: String) throws {
-        if let augmentation = manifest.data?.augmentation {
-            let shape = dataset.sampleShape
-            guard shape.count == 3 else {
-                throw TrainError("data.augmentation: needs image samples [C, H, W]; \(key) has samples of shape \(shape)", isUsage: true)
-            }
-            if let mean = augmentation.mean, mean.count != shape[0] {
-                throw TrainError("data.augmentation.mean: \(mean.count) values for images of \(shape[0]) channel(s) in \(key)", isUsage: true)
-            }
-        }
-        guard let inputShape = pipeline.inputShape else { return }
-        guard dataset.sampleShape.reduce(1, *) == inputShape.reduce(1, *) else {
-            throw TrainError("\(key): samples of shape \(dataset.sampleShape) do not fit data.input_shape \(inputShape)", isUsage: true)
-        }
-    }
-
-    /// Evaluates the pipeline (evaluation mode: training-only relations skipped) on `test`.
-    public func evaluate(_ test: Dataset, trainingCounts: [Int]) throws -> EvaluationReport {
-        let batchSize = manifest.evaluation.batchSize ?? manifest.training.batchSize
-        var accumulator = EvaluationAccumulator(classCount: trainingCounts.count)
-        if let index = test.labels.firstIndex(where: { !(0..<trainingCounts.count).contains($0) }) {
-            throw TrainError("data.test\(test.source.map { " (\($0))" } ?? ""): sample \(index) has label \(test.labels[index]), "
-                             + "outside the model's \(trainingCounts.count) classes 0..<\(trainingCounts.count)")
-        }
-        try withoutGradients {
-            for start in stride(from: 0, to: test.count, by: batchSize) {
-                var (inputs, labels) = test.batch(Array(start..<min(start + batchSize, test.count)))
-                if let transform = evaluationTransform {
-                    var unused = RandomGenerator(seed: 0)
-                    inputs = transform.apply(inputs, generator: &unused)
-                }
-                let output = try pipeline.forward(shaped(inputs), training: false)
-                guard output.logits.rank == 2, output.logits.shape == [labels.count, trainingCounts.count] else {
-                    throw TrainError("the head gives logits of shape \(output.logits.shape) for \(labels.count) samples of "
-                                     + "\(trainingCounts.count) classes", isUsage: true)
-                }
-                accumulator.add(logits: output.logits, labels: labels)
-            }
-        }
-        return accumulator.report(trainingCounts: trainingCounts)
-    }
-
     /// Writes `evaluation.json` and `confusion.csv` into `folder`.
     public static func writeEvaluation(_ report: EvaluationReport, to folder: URL) throws {
         let encoder = JSONEncoder()
@@ -100,8 +46,8 @@ public final class Trainer {
         try fm.createDirectory(at: folder, withIntermediateDirectories: true)
 
         let data = try TrainingData.load(manifest, folder: options.dataFolder)
-        try checkShapes(data.train, key: "data.train")
-        if let test = data.test { try checkShapes(test, key: "data.test") }
+        try pipeline.checkInputs(data.train, key: "data.train")
+        if let test = data.test { try pipeline.checkInputs(test, key: "data.test") }
         let counts = data.classCounts
         say("train: \(data.train.count) samples in \(counts.count) classes, per class \(counts)")
         if let resolved = manifest.data?.resolvedClassCounts, resolved != counts {
@@ -134,6 +80,7 @@ public final class Trainer {
         var finalReport: EvaluationReport?
         let runStart = Date()
         let checkpointFile = folder.appendingPathComponent("checkpoint.safetensors")
+        let evaluator = Evaluator(pipeline: pipeline)
         for abandoned in SafeTensorsArchive.removeAbandonedTemporaries(of: checkpointFile) {
             say("removed \(abandoned), left by a checkpoint write that was killed")
         }
@@ -152,7 +99,7 @@ public final class Trainer {
                 index += 1
                 position.step += 1
                 optimizer.zeroGradients()
-                let output = try pipeline.forward(shaped(inputs), labels: labels, training: true)
+                let output = try pipeline.forward(pipeline.shaped(inputs), labels: labels, training: true)
                 guard let loss = output.loss else { throw TrainError("the pipeline has no loss") }
                 let value = Double(loss.item)
                 guard value.isFinite else {
@@ -198,7 +145,7 @@ public final class Trainer {
             let last = epoch == epochs - 1
             let every = max(1, manifest.evaluation.every)
             if let test = data.test, last || (epoch + 1) % every == 0 {
-                let report = try evaluate(test, trainingCounts: counts)
+                let report = try evaluator.evaluate(test, trainingCounts: counts)
                 (metrics.testTop1, metrics.testTop5) = (report.top1, report.top5)
                 (metrics.testMany, metrics.testMedium, metrics.testFew) = (report.many, report.medium, report.few)
                 say("evaluation after epoch \(epoch + 1):\n" + report.table)

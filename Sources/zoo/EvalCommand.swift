@@ -43,9 +43,7 @@ struct EvalCommand: ParsableCommand {
             } else {
                 counts = try TrainingData.load(pipeline.manifest, folder: file.deletingLastPathComponent()).classCounts
             }
-            let trainer = Trainer(pipeline: pipeline, options: TrainerOptions(runFolder: URL(fileURLWithPath: out ?? "."),
-                                                                              dataFolder: file.deletingLastPathComponent()))
-            let report = try trainer.evaluate(test, trainingCounts: counts)
+            let report = try Evaluator(pipeline: pipeline).evaluate(test, trainingCounts: counts)
             let epoch = archive.metadata[Checkpoint.epochKey].map { " (epoch \($0))" } ?? ""
             say("checkpoint: \(checkpoint)\(epoch)")
             say(report.table)

@@ -53,8 +53,7 @@ final class TrainingRulesTests: XCTestCase {
         XCTAssertEqual(configuration.augmentation?.mean, [0.5])
         XCTAssertEqual(configuration.augmentation?.standardDeviation, [0.25])
         // Evaluation normalises and nothing else.
-        let trainer = Trainer(pipeline: pipeline, options: TrainerOptions(runFolder: URL(fileURLWithPath: "/tmp"), dataFolder: URL(fileURLWithPath: "/tmp")))
-        let transform = try XCTUnwrap(trainer.evaluationTransform)
+        let transform = try XCTUnwrap(Evaluator(pipeline: pipeline).transform)
         XCTAssertEqual(transform.cropPadding, 0)
         XCTAssertFalse(transform.horizontalFlip)
         var generator = RandomGenerator(seed: 1)
