@@ -9,11 +9,11 @@ import ZooTensor
 import Glibc
 #endif
 
-/// Trains a pipeline as its manifest says: the data it names (with the long-tail cut), SGD or
-/// AdamW over the pipeline's parameter groups with their learning-rate multipliers, the schedule per
-/// epoch, gradient clipping, evaluation every `evaluation.every` epochs and at the end, and a run
-/// folder with `resolved.yaml`, `metrics.jsonl`, `metrics.csv`, `evaluation.json`, `confusion.csv`
-/// and `checkpoint.safetensors`.
+/// Trains a pipeline as its manifest says: the data it names (`TrainingData`, with the long-tail
+/// cut), the optimiser and schedule (`OptimizerFactory`, `TrainingSchedule`), the batches
+/// (`LoaderConfiguration(manifest:trainCount:)`), gradient clipping, evaluation every
+/// `evaluation.every` epochs and at the end (`Evaluator`), the run folder's files (`RunFolder`)
+/// and checkpoints (`Checkpoint`).
 ///
 /// A loss that is not finite stops the run (`TrainError`, naming the step and the last finite loss)
 /// before the optimiser steps, and no checkpoint is written from then on.
@@ -29,21 +29,10 @@ public final class Trainer {
 
     func say(_ line: String) { options.write(line + "\n") }
 
-    /// Writes `evaluation.json` and `confusion.csv` into `folder`.
-    public static func writeEvaluation(_ report: EvaluationReport, to folder: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(report).write(to: folder.appendingPathComponent("evaluation.json"), options: .atomic)
-        try report.confusionCSV.write(to: folder.appendingPathComponent("confusion.csv"), atomically: true, encoding: .utf8)
-        try Plots.perClassAccuracy(report).write(to: folder.appendingPathComponent("per-class-accuracy.svg"),
-                                                 atomically: true, encoding: .utf8)
-    }
-
     /// Runs the training, from the start or from `options.resume`.
     public func run() throws -> TrainingResult {
-        let fm = FileManager.default
-        let folder = options.runFolder
-        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = RunFolder(options.runFolder)
+        try folder.create()
 
         let data = try TrainingData.load(manifest, folder: options.dataFolder)
         try pipeline.checkInputs(data.train, key: "data.train")
@@ -60,9 +49,11 @@ public final class Trainer {
         let optimizer = OptimizerFactory.optimizer(for: pipeline)
         var position = TrainingPosition()
         if let resume = options.resume {
-            position = try self.resume(from: resume, optimizer: optimizer, epochs: epochs)
+            position = try Checkpoint.resume(from: resume, into: pipeline, optimizer: optimizer, epochs: epochs)
+            say("resumed from \(resume.path): epoch \(position.epoch + 1), step \(position.epochStep) of the epoch, "
+                + "step \(position.step) of the run")
         }
-        try manifest.yamlText().write(to: folder.appendingPathComponent("resolved.yaml"), atomically: true, encoding: .utf8)
+        try folder.writeResolvedManifest(manifest)
 
         let schedule = TrainingSchedule.make(manifest.schedule, epochs: epochs)
         let parameters = pipeline.parameterGroups.flatMap { $0.parameters.map(\.1) }.filter(\.requiresGrad)
@@ -70,18 +61,18 @@ public final class Trainer {
         let stepsPerEpoch = BatchLoader(dataset: data.train, configuration: loader, epoch: 0).batches.count
         guard stepsPerEpoch > 0 else { throw TrainError("the training set of \(data.train.count) samples gives no batch") }
         let totalSteps = stepsPerEpoch * epochs
-        say("run: \(folder.path) — \(epochs) epochs of \(stepsPerEpoch) steps, batch \(training.batchSize), "
+        say("run: \(folder.url.path) — \(epochs) epochs of \(stepsPerEpoch) steps, batch \(training.batchSize), "
             + "\(manifest.optimizer.name.rawValue) lr \(manifest.optimizer.learningRate)"
             + pipeline.parameterGroups.filter { $0.learningRateMultiplier != 1 }
                 .map { ", \($0.stage) lr × \($0.learningRateMultiplier)" }.joined())
 
-        var log = try MetricsLog(folder: folder, keepThrough: options.resume == nil ? nil : position.epoch)
+        var log = try folder.metricsLog(keepThrough: options.resume == nil ? nil : position.epoch)
         var epochLosses = log.history.map(\.loss)
         var finalReport: EvaluationReport?
         let runStart = Date()
-        let checkpointFile = folder.appendingPathComponent("checkpoint.safetensors")
+        let checkpointFile = folder.checkpoint
         let evaluator = Evaluator(pipeline: pipeline)
-        for abandoned in SafeTensorsArchive.removeAbandonedTemporaries(of: checkpointFile) {
+        for abandoned in folder.removeAbandonedCheckpointWrites() {
             say("removed \(abandoned), left by a checkpoint write that was killed")
         }
         var progress = ProgressLine(options: options)
@@ -152,8 +143,7 @@ public final class Trainer {
                 if last { finalReport = report }
             }
             try log.append(metrics)
-            try Plots.trainingCurves(log.history).write(to: folder.appendingPathComponent("training-curves.svg"),
-                                                        atomically: true, encoding: .utf8)
+            try folder.writeTrainingCurves(log.history)
 
             position = TrainingPosition(epoch: epoch + 1, step: position.step, lastFiniteLoss: position.lastFiniteLoss,
                                         seconds: position.seconds)
@@ -162,9 +152,10 @@ public final class Trainer {
                 try Checkpoint.write(pipeline, optimizer: optimizer, position: position, classCounts: counts, to: checkpointFile)
             }
         }
-        if let finalReport { try Trainer.writeEvaluation(finalReport, to: folder) }
-        say("done in \(Trainer.clock(Date().timeIntervalSince(runStart))): \(folder.path)")
-        return TrainingResult(epochs: epochs, steps: position.step, epochLosses: epochLosses, evaluation: finalReport, runFolder: folder)
+        if let finalReport { try folder.writeEvaluation(finalReport) }
+        say("done in \(Trainer.clock(Date().timeIntervalSince(runStart))): \(folder.url.path)")
+        return TrainingResult(epochs: epochs, steps: position.step, epochLosses: epochLosses, evaluation: finalReport,
+                              runFolder: folder.url)
     }
 
     /// Rows whose highest logit is the label.
@@ -187,23 +178,5 @@ public final class Trainer {
         let total = Int(seconds.isFinite ? max(0, seconds.rounded()) : 0)
         let (h, m, s) = (total / 3600, total / 60 % 60, total % 60)
         return h > 0 ? String(format: "%d:%02d:%02d", h, m, s) : String(format: "%d:%02d", m, s)
-    }
-
-    /// The run folder for a manifest: `output.folder` (relative to the manifest's folder) /
-    /// `<name>-<timestamp>`, made unique.
-    public static func defaultRunFolder(manifest: Manifest, manifestFile: URL, date: Date = Date()) -> URL {
-        let base = manifest.output.folder.hasPrefix("/") ? URL(fileURLWithPath: manifest.output.folder)
-            : manifestFile.deletingLastPathComponent().appendingPathComponent(manifest.output.folder)
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let name = manifestFile.deletingPathExtension().lastPathComponent + "-" + formatter.string(from: date)
-        var candidate = base.appendingPathComponent(name)
-        var suffix = 2
-        while FileManager.default.fileExists(atPath: candidate.path) {
-            candidate = base.appendingPathComponent("\(name)-\(suffix)")
-            suffix += 1
-        }
-        return candidate.standardizedFileURL
     }
 }

@@ -48,9 +48,9 @@ struct EvalCommand: ParsableCommand {
             say("checkpoint: \(checkpoint)\(epoch)")
             say(report.table)
             if let out {
-                let folder = URL(fileURLWithPath: out, isDirectory: true)
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                try Trainer.writeEvaluation(report, to: folder)
+                let folder = RunFolder(URL(fileURLWithPath: out, isDirectory: true))
+                try folder.create()
+                try folder.writeEvaluation(report)
             }
         } catch {
             throw fail(error)

@@ -28,11 +28,11 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertEqual(report.samples, 60)
 
         // Written by itself, the report makes the same files as the run's.
-        let alone = scratch.url.appendingPathComponent("alone/eval")
-        try FileManager.default.createDirectory(at: alone, withIntermediateDirectories: true)
-        try Trainer.writeEvaluation(report, to: alone)
+        let alone = RunFolder(scratch.url.appendingPathComponent("alone/eval"))
+        try alone.create()
+        try alone.writeEvaluation(report)
         for name in ["evaluation.json", "confusion.csv", "per-class-accuracy.svg"] {
-            XCTAssertEqual(try Data(contentsOf: alone.appendingPathComponent(name)),
+            XCTAssertEqual(try Data(contentsOf: alone.url.appendingPathComponent(name)),
                            try Data(contentsOf: scratch.url.appendingPathComponent("run").appendingPathComponent(name)), name)
         }
     }

@@ -288,10 +288,10 @@ final class TrainerTests: XCTestCase {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let first = Trainer.defaultRunFolder(manifest: manifest, manifestFile: file, date: date)
+        let first = RunFolder.unique(for: manifest, manifestFile: file, date: date).url
         XCTAssertEqual(first.path, scratch.url.appendingPathComponent("runs/here/my-recipe-\(formatter.string(from: date))").standardizedFileURL.path)
         try FileManager.default.createDirectory(at: first, withIntermediateDirectories: true)
-        let second = Trainer.defaultRunFolder(manifest: manifest, manifestFile: file, date: date)
+        let second = RunFolder.unique(for: manifest, manifestFile: file, date: date).url
         XCTAssertEqual(second.lastPathComponent, first.lastPathComponent + "-2")
     }
 
