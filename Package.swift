@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(
             name: "ZooTrainTests",
             dependencies: ["ZooTrain", "ZooTensor", "ZooData", "ZooManifest", "ZooPipeline", "ZooPluginHost", "ZooOptim", "ZooTestSupport"],
-            path: "Tests/ZooTrainTests"),
+            path: "Tests/ZooTrainTests", exclude: ["Plugins"]),
         .testTarget(name: "ZooDataTests", dependencies: ["ZooData", "ZooTensor"], path: "Tests/ZooDataTests"),
         .testTarget(
             name: "ZooPluginsTests", dependencies: ["ZooPluginHost", "ZooNN", "ZooTensor", "ZooTestSupport"],

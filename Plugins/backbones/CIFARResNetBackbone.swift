@@ -28,7 +28,7 @@ final class CIFARResNetBackbone: Backbone {
         {"type": "object",
          "properties": {
            "depth": {"type": "integer", "minimum": 8, "default": 32, "description": "6n+2: 20, 32, 44, 56, 110"},
-           "in_channels": {"type": "integer", "minimum": 1, "default": 3},
+           "in_channels": {"type": "integer", "minimum": 1, "default": 3, "x-zoo-from": "input.channels"},
            \(PretrainedSchema.properties)
          },
          "additionalProperties": false}

@@ -28,7 +28,7 @@ final class ConvNetBackbone: Backbone {
     static let configurationSchema = """
         {"type": "object",
          "properties": {
-           "in_channels": {"type": "integer", "minimum": 1, "default": 1},
+           "in_channels": {"type": "integer", "minimum": 1, "default": 1, "x-zoo-from": "input.channels"},
            "channels": {"type": "array", "items": {"type": "integer", "minimum": 1}, "default": [32, 64],
                         "description": "output channels of each block; the last is the feature dimension D"},
            \(PretrainedSchema.properties)

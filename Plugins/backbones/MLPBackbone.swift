@@ -27,7 +27,7 @@ final class MLPBackbone: Backbone {
     static let configurationSchema = """
         {"type": "object",
          "properties": {
-           "in_dim": {"type": "integer", "minimum": 1, "description": "input features"},
+           "in_dim": {"type": "integer", "minimum": 1, "description": "input features", "x-zoo-from": "input.features"},
            "hidden": {"type": "array", "items": {"type": "integer", "minimum": 1}, "default": [512, 512],
                       "description": "widths of the layers; the last is the feature dimension D"},
            "activation": {"type": "string", "enum": ["relu", "gelu"], "default": "relu"},

@@ -35,7 +35,7 @@ final class VisionTransformerBackbone: Backbone {
          "properties": {
            "image_size": {"type": "integer", "minimum": 1, "default": 32},
            "patch_size": {"type": "integer", "minimum": 1, "default": 4},
-           "in_channels": {"type": "integer", "minimum": 1, "default": 3},
+           "in_channels": {"type": "integer", "minimum": 1, "default": 3, "x-zoo-from": "input.channels"},
            "dim": {"type": "integer", "minimum": 1, "default": 192, "description": "token width; the feature dimension D"},
            "depth": {"type": "integer", "minimum": 1, "default": 6, "description": "encoder layers (6 tiny-like, 12 base-like)"},
            "heads": {"type": "integer", "minimum": 1, "default": 3},

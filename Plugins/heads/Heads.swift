@@ -35,8 +35,9 @@ private func schema(_ extra: String) -> String {
     """
     {"type": "object",
      "properties": {
-       "num_classes": {"type": "integer", "minimum": 1, "description": "classes C: the logits' width"},
-       "in_dim": {"type": "integer", "minimum": 1,
+       "num_classes": {"type": "integer", "minimum": 1, "description": "classes C: the logits' width",
+                       "x-zoo-from": "data.num_classes"},
+       "in_dim": {"type": "integer", "minimum": 1, "x-zoo-from": "input.features",
                   "description": "feature width D; the pipeline fills it from the backbone"}\(extra.isEmpty ? "" : ",\n       " + extra)},
      "required": ["num_classes"],
      "additionalProperties": false}

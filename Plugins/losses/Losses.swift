@@ -11,13 +11,14 @@ private let batchAndLabels = """
 
 private let classCountsProperty = """
     "class_counts": {"type": "array", "items": {"type": "number", "exclusiveMinimum": 0},
-                            "description": "training samples per class, length C; the pipeline fills it from the data"}
+                            "description": "training samples per class, length C; the pipeline fills it from the data",
+                            "x-zoo-from": "data.class_counts"}
     """
 
 private func schema(_ properties: [String]) -> String {
     """
     {"type": "object",
-     "properties": {\(properties.joined(separator: ",\n    "))},
+     "properties": {\(properties.joined(separator: ",\n    "))},\(properties.contains(classCountsProperty) ? "\n     \"required\": [\"class_counts\"]," : "")
      "additionalProperties": false}
     """
 }

@@ -19,7 +19,7 @@ struct BatchFormerConfiguration: Decodable {
     static let schema = """
         {"type": "object",
          "properties": {
-           "dim": {"type": "integer", "minimum": 1,
+           "dim": {"type": "integer", "minimum": 1, "x-zoo-from": "input.features",
                    "description": "feature width D (V1) or channels C (V2): the encoder's d_model"},
            "heads": {"type": "integer", "minimum": 1, "default": 4,
                      "description": "attention heads; must divide dim"},

@@ -17,7 +17,7 @@ final class IdentityRelation: Module, BatchRelation {
         """
     static let configurationSchema = """
         {"type": "object",
-         "properties": {"dim": {"type": "integer", "minimum": 1,
+         "properties": {"dim": {"type": "integer", "minimum": 1, "x-zoo-from": "input.features",
                                 "description": "accepted and ignored (the width of the features)"}},
          "additionalProperties": false}
         """

@@ -42,12 +42,9 @@ public struct PipelineOutput: @unchecked Sendable {
 
 /// A runnable model built from a manifest: backbone → relations → head → weighted losses.
 ///
-/// **The two-stream rule.** In training, a relation whose descriptor says two-stream
-/// (`BatchEffect.twoStream`) returns `concat([f, R(f)], axis 0)`: the batch doubles, and the
-/// pipeline duplicates the labels (`labels + labels`) so that the shared head and the losses see
-/// both streams. Every two-stream relation doubles again (two of them give 4B rows and labels
-/// repeated four times); a relation with `unchanged` batch effect keeps the batch. In evaluation,
-/// training-only modules are not run at all, so inference costs what the plain model costs.
+/// Relations follow the two-stream rule (`RelationStep`): in training a two-stream relation
+/// doubles the batch and the labels; in evaluation training-only relations are not run, so
+/// inference costs what the plain model costs.
 public final class Pipeline: @unchecked Sendable {
     /// The resolved manifest: plug-ins with their versions, files and hashes, configurations with
     /// their defaults and derived values.
@@ -60,9 +57,13 @@ public final class Pipeline: @unchecked Sendable {
     public let losses: [PipelineStage]
     /// The shape of one input sample (no batch axis), when the data names it.
     public let inputShape: [Int]?
+    /// The host services the modules were created with: the run's seed (`training.seed`) and the
+    /// run generator that dropout masks draw from, which checkpoints keep.
+    public let host: HostSession
 
     init(manifest: Manifest, backbone: PipelineStage, relations: [PipelineStage], head: PipelineStage,
-         losses: [PipelineStage], inputShape: [Int]?) {
+         losses: [PipelineStage], inputShape: [Int]?, host: HostSession) {
+        self.host = host
         self.manifest = manifest
         self.backbone = backbone
         self.relations = relations
@@ -97,20 +98,21 @@ public final class Pipeline: @unchecked Sendable {
         var doubled = false
         for (relation, placement) in zip(relations, relationPlacements) {
             if placement == .features { features = Pipeline.pooled(features) }
-            if !training && relation.descriptor.trainingOnly { continue }
-            let twoStream = training && relation.descriptor.batchEffect == .twoStream
-            if twoStream && doubled {
-                // A later two-stream relation transforms only the second stream: [a; b] → [a; f(b)].
+            switch RelationStep(relation.descriptor, training: training, doubled: doubled) {
+            case .skipped:
+                continue
+            case .secondStream:
+                // [a; b] → [a; f(b)]: the relation sees the second stream only.
                 let half = features.shape[0] / 2
                 let streams = features.split(sizes: [half, half], alongAxis: 0)
                 let transformed = try relation.instance.forward([streams[1]], training: training)[0]
                 features = Tensor.concatenate([streams[0], transformed.split(sizes: [half, half], alongAxis: 0)[1]], alongAxis: 0)
-                continue
-            }
-            features = try relation.instance.forward([features], training: training)[0]
-            if twoStream {
-                labels = labels.map { $0 + $0 }
-                doubled = true
+            case .whole(let doubling):
+                features = try relation.instance.forward([features], training: training)[0]
+                if doubling {
+                    labels = labels.map { $0 + $0 }
+                    doubled = true
+                }
             }
         }
         features = Pipeline.pooled(features)
@@ -149,25 +151,13 @@ public final class Pipeline: @unchecked Sendable {
     /// The shapes each stage produces for a batch of `batch` samples, in training or evaluation.
     public func shapes(batch: Int, training: Bool) throws -> [(String, [Int])] {
         guard let inputShape else { return [] }
-        var result: [(String, [Int])] = []
-        var shape = try backbone.instance.outputShapes([[batch] + inputShape])[0]
-        result.append((backbone.name, shape))
-        var doubled = false
+        var flow = FeatureShape(shape: try backbone.instance.outputShapes([[batch] + inputShape])[0])
+        var result = [(backbone.name, flow.shape)]
         for (relation, placement) in zip(relations, relationPlacements) {
-            if placement == .features { shape = Pipeline.pooledShape(shape) }
-            guard training || !relation.descriptor.trainingOnly else { continue }
-            let twoStream = training && relation.descriptor.batchEffect == .twoStream
-            if twoStream && doubled {
-                _ = try relation.instance.outputShapes([[shape[0] / 2] + shape.dropFirst()])
-            } else {
-                shape = try relation.instance.outputShapes([shape])[0]
-                doubled = doubled || twoStream
-            }
-            result.append((relation.name, shape))
+            flow.enter(placement)
+            if try flow.pass(relation.instance, relation.descriptor, training: training) { result.append((relation.name, flow.shape)) }
         }
-        shape = Pipeline.pooledShape(shape)
-        shape = try head.instance.outputShapes([shape])[0]
-        result.append((head.name, shape))
+        result.append((head.name, try head.instance.outputShapes([Pipeline.pooledShape(flow.shape)])[0]))
         return result
     }
 }

@@ -4,7 +4,8 @@
 /// boolean, array, null), `properties`, `required`, `additionalProperties` (false, true or a
 /// schema), `enum`, `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` (numbers, or the
 /// draft-4 booleans), `items` (one schema for every element) and `default` (filled in when the key
-/// is missing). Other keywords (`title`, `description`, ...) are ignored.
+/// is missing). The annotation `x-zoo-from` on a top-level property binds the key to a value the
+/// host derives (`ConfigBinding`). Other keywords (`title`, `description`, ...) are ignored.
 ///
 /// Validation never stops at the first problem: it returns every problem with its key path
 /// (`attention.heads: expected integer, found "four"`).
@@ -12,6 +13,8 @@ public struct ConfigSchema: Sendable {
     let root: SchemaNode
     /// The schema as it was given.
     public let json: JSONValue
+    /// The keys whose values the host derives (`"x-zoo-from"`), in property order.
+    public let bindings: [ConfigBinding]
 
     /// Parses a schema from JSON text. Throws `ConfigSchemaError` when the text is not JSON, not an
     /// object, or uses a keyword of the subset wrongly (a default that fails its own schema too).
@@ -35,10 +38,17 @@ public struct ConfigSchema: Sendable {
         }
         self.root = root
         self.json = value
+        self.bindings = try ConfigBinding.declared(in: value)
     }
 
     /// The names of the top-level properties, in schema order.
     public var propertyNames: [String] { root.properties.map(\.name) }
+
+    /// Whether a configuration that leaves out top-level `key` is refused: it is required and has
+    /// no default.
+    public func needs(_ key: String) -> Bool {
+        root.required.contains(key) && root.properties.first(where: { $0.name == key })?.schema.defaultValue == nil
+    }
 
     /// Validates `config` and fills in defaults. `prefix` is prepended to every key path (a
     /// manifest passes the path of the configuration, e.g. `model.relation`).

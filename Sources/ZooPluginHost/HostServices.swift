@@ -35,7 +35,8 @@ public enum PluginLogLevel: Int32, Sendable, Comparable, CustomStringConvertible
 /// - `thread_count`: `Threading.threadCount`; `parallel_for`: `Threading.parallelFor` with a grain
 ///   of 1, so the ranges are at most `thread_count` contiguous chunks (run inline when called from
 ///   inside a parallel region).
-/// - `seed`: `HostServices.seed`, which the host sets before it loads plug-ins.
+/// - `seed`: `HostServices.seed` in this process-wide table (the one entry points get); a pipeline
+///   creates its modules with a `HostSession` table of its own instead, with the manifest's seed.
 /// - `next_seed`: the next number of the run generator, which setting `seed` restarts and whose
 ///   state checkpoints keep (`HostServices.generatorState`).
 public enum HostServices {
@@ -71,7 +72,7 @@ public enum HostServices {
     }
 
     /// Set apart from `seed` itself, which plug-ins draw their initial weights from.
-    private static let generatorTweak: UInt64 = 0x6A09_E667_F3BC_C908
+    static let generatorTweak: UInt64 = 0x6A09_E667_F3BC_C908
     private static let generator = LockedValue(RandomGenerator(seed: generatorTweak))
 
     /// `host->thread_count`.
@@ -129,8 +130,8 @@ private let hostAllocate: @convention(c) (UnsafeMutableRawPointer?, Int) -> Unsa
     return pointer
 }
 
-private let hostNextSeed: @convention(c) (UnsafeMutableRawPointer?) -> UInt64 = { _ in
-    HostServices.nextSeed()
+private let hostNextSeed: @convention(c) (UnsafeMutableRawPointer?) -> UInt64 = { context in
+    HostSession.from(context: context)?.nextSeed() ?? HostServices.nextSeed()
 }
 
 private let hostRelease: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void = { _, pointer in

@@ -30,21 +30,22 @@ public final class ModuleInstance: @unchecked Sendable {
     /// Parameters and buffers in the order the plug-in lists them; backward's parameter gradients follow it.
     private let parameterSlots: [(name: String, tensor: Tensor, isBuffer: Bool)]
 
-    /// Creates the module from its validated configuration (JSON, defaults filled).
+    /// Creates the module from its validated configuration (JSON, defaults filled), with the
+    /// services of `session` (its seed and run generator), or of the process (`HostServices`).
     public init(functions: UnsafePointer<zoo_module_functions>, name: String, configuration: String,
-                reentrant: Bool = false, owner: AnyObject? = nil) throws {
+                reentrant: Bool = false, owner: AnyObject? = nil, session: HostSession? = nil) throws {
         self.functions = functions
         self.name = name
         serialisation = reentrant ? nil : NSLock()
         var created: UnsafeMutableRawPointer?
         try PluginCallError.check("module \"\(name)\": create") { error in
-            configuration.withCString { functions.pointee.create!(HostServices.api, $0, &created, error) }
+            configuration.withCString { functions.pointee.create!(session?.api ?? HostServices.api, $0, &created, error) }
         }
         guard let created else {
             throw PluginCallError(status: ZOO_ERROR_INTERNAL, message: "module \"\(name)\": create returned no module")
         }
         handle = created
-        holder = Holder(handle: created, functions: functions, owner: owner)
+        holder = Holder(handle: created, functions: functions, owner: owner, session: session)
         parameterSlots = try ModuleInstance.listParameters(functions, created, name: name, owner: holder)
         namedParameters = parameterSlots.filter { !$0.isBuffer }.map { ($0.name, $0.tensor) }
         namedBuffers = parameterSlots.filter { $0.isBuffer }.map { ($0.name, $0.tensor) }
@@ -151,10 +152,13 @@ public final class ModuleInstance: @unchecked Sendable {
 final class Holder: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
     let functions: UnsafePointer<zoo_module_functions>
+    /// The library, and the session whose table the module was created with: both outlive it.
     let owner: AnyObject?
+    let session: HostSession?
 
-    init(handle: UnsafeMutableRawPointer, functions: UnsafePointer<zoo_module_functions>, owner: AnyObject?) {
-        (self.handle, self.functions, self.owner) = (handle, functions, owner)
+    init(handle: UnsafeMutableRawPointer, functions: UnsafePointer<zoo_module_functions>, owner: AnyObject?,
+         session: HostSession? = nil) {
+        (self.handle, self.functions, self.owner, self.session) = (handle, functions, owner, session)
     }
 
     deinit { functions.pointee.destroy!(handle) }

@@ -94,7 +94,8 @@ public struct PluginSearchPath: Sendable, Equatable {
                 var status = stat()
                 if stat(candidate.path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG { return candidate }
             }
-            let tried = PluginSearchPath.fileNames(forName: name).joined(separator: ", ")
+            if let recorded = library(recordedAs: name) { return recorded }
+            let tried = PluginSearchPath.fileNames(forName: name).joined(separator: ", ") + ", and for a sealed library (NAME.zoo.json) of that name,"
             let advice = "add its folder to \(PluginSearchPath.environmentVariable) or give the library's path"
             if folders.isEmpty {
                 throw PluginError(.fileNotFound, "plug-in \"\(name)\" not found: there are no plug-in folders to look in (\(advice))",
@@ -112,6 +113,32 @@ public struct PluginSearchPath: Sendable, Equatable {
             }
             return url
         }
+    }
+
+    /// The `.so` files of the folders, in folder order and by name within a folder, each once.
+    public func libraryFiles() -> [URL] {
+        var seen = Set<String>()
+        var files: [URL] = []
+        for folder in folders {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.sorted() ?? []
+            for name in names where name.hasSuffix(".so") {
+                let file = folder.appendingPathComponent(name)
+                if seen.insert(file.resolvingSymlinksInPath().path).inserted { files.append(file) }
+            }
+        }
+        return files
+    }
+
+    /// The first library of the folders whose metadata file (`NAME.zoo.json`, written by
+    /// `zoo plugin seal`) records the plug-in name `name`. Only metadata files are read: no library
+    /// is opened, hashed or run to find it (loading it later checks it against its metadata).
+    public func library(recordedAs name: String) -> URL? {
+        libraryFiles().first { (try? PluginDescription.recorded(of: $0))??.name == name }
+    }
+
+    /// The first library of the folders whose metadata file records a module named `module`.
+    public func library(offeringModule module: String) -> URL? {
+        libraryFiles().first { (try? PluginDescription.recorded(of: $0))??.module(named: module) != nil }
     }
 
     /// An absolute URL for a path: an absolute path as it is, a relative one under the manifest folder.

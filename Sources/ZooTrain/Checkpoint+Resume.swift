@@ -27,7 +27,7 @@ extension Checkpoint {
                              + "raise training.epochs (--set training.epochs=N) to train on", isUsage: true)
         }
         try restoreOptimizer(optimizer, from: archive, pipeline: pipeline, file: file)
-        try restoreGenerator(archive, file: file)
+        try restoreGenerator(archive, file: file, into: pipeline.host)
         return position
     }
 }

@@ -51,7 +51,7 @@ public enum Checkpoint {
             epochKey: String(position.epoch),
             stepKey: String(position.step),
             positionKey: String(decoding: try encoder.encode(position), as: UTF8.self),
-            generatorKey: HostServices.generatorState.map { String($0, radix: 16) }.joined(separator: ","),
+            generatorKey: pipeline.host.generatorState.map { String($0, radix: 16) }.joined(separator: ","),
             pluginsKey: String(decoding: try encoder.encode(pipeline.manifest.plugins.map(PluginProvenance.init)), as: UTF8.self),
             classCountsKey: "[" + classCounts.map(String.init).joined(separator: ",") + "]",
         ]
@@ -147,11 +147,11 @@ public enum Checkpoint {
         return position
     }
 
-    /// Restores the host's run generator (dropout masks) from a checkpoint.
-    public static func restoreGenerator(_ archive: SafeTensorsArchive, file: URL) throws {
+    /// Restores a run generator (a pipeline's `host`: dropout masks) from a checkpoint.
+    public static func restoreGenerator(_ archive: SafeTensorsArchive, file: URL, into session: HostSession) throws {
         let text = archive.metadata[generatorKey] ?? ""
         let words = text.split(separator: ",").compactMap { UInt64($0, radix: 16) }
-        guard words.count == 4, HostServices.restoreGenerator(words) else {
+        guard words.count == 4, session.restoreGenerator(words) else {
             throw TrainError("checkpoint \(file.path): \(generatorKey) must be four hexadecimal words, found \"\(text)\"", isUsage: true)
         }
     }

@@ -65,11 +65,10 @@ enum PluginWorkload {
         }
     }
 
-    /// Builds a manifest's pipeline as `zoo train` does (the seed set before the plug-ins create their modules).
+    /// Builds a manifest's pipeline as `zoo train` does (its modules created with the manifest's seed).
     static func pipeline(_ file: URL, pluginFolder: URL) throws -> Pipeline {
         do {
             let loaded = try ManifestLoader.load(file: file)
-            HostServices.seed = UInt64(truncatingIfNeeded: loaded.manifest.training.seed)
             return try PipelineBuilder(pluginFolders: [pluginFolder]).build(loaded)
         } catch {
             throw BenchmarkError(message: error.diagnostics.map(\.description).joined(separator: "\n"))

@@ -90,7 +90,7 @@ extension FuzzTarget {
         let archive = try Checkpoint.read(file)
         _ = try Checkpoint.position(archive, file: file)
         _ = Checkpoint.classCounts(archive)
-        try Checkpoint.restoreGenerator(archive, file: file)
+        try Checkpoint.restoreGenerator(archive, file: file, into: HostSession(seed: 0))
     }
 
     static let manifest = FuzzTarget("manifest", file: "fuzz-manifest.yaml", textual: true, seeds: { [Array(Seeds.manifest.utf8)] }) { file in

@@ -42,7 +42,6 @@ struct ModuleCommand: ParsableCommand {
         @OptionGroup var pluginPath: PluginPathOptions
 
         func run() throws {
-            if let seed { HostServices.seed = seed }
             let library = try Discovery(folders: pluginPath.urls).library(plugin)
             guard let descriptor = library.module(named: module) else {
                 let names = library.modules.map(\.name)
@@ -65,7 +64,8 @@ struct ModuleCommand: ParsableCommand {
             let instance: ModuleInstance
             do {
                 instance = try ModuleInstance(functions: descriptor.functions, name: descriptor.name, configuration: configuration,
-                                              reentrant: descriptor.threading == .reentrant, owner: library)
+                                              reentrant: descriptor.threading == .reentrant, owner: library,
+                                              session: HostSession(seed: seed ?? 0))
             } catch {
                 printError("\(error)")
                 throw ExitCode(1)

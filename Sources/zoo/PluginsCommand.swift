@@ -88,18 +88,7 @@ struct Discovery {
     }
 
     /// The `.so` files of the folders, in order, without repeats.
-    func libraryFiles() -> [URL] {
-        var seen = Set<String>()
-        var files: [URL] = []
-        for folder in folders {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.sorted() ?? []
-            for name in names where name.hasSuffix(".so") {
-                let file = folder.appendingPathComponent(name)
-                if seen.insert(file.resolvingSymlinksInPath().path).inserted { files.append(file) }
-            }
-        }
-        return files
-    }
+    func libraryFiles() -> [URL] { PluginSearchPath(explicit: folders).libraryFiles() }
 
     /// Every `.so` file in the folders, loaded (or the reason it did not load). Runs plug-in code.
     func scanLoaded() -> [(file: URL, result: Result<PluginLibrary, PluginError>)] {
@@ -134,10 +123,6 @@ struct Discovery {
         switch PluginReference(text) {
         case .path(let path): return try description(file: URL(fileURLWithPath: path).standardizedFileURL, load: load)
         case .name(let name):
-            // The name from each metadata file as written; only the match is hashed and checked.
-            if let named = libraryFiles().first(where: { (try? PluginDescription.recorded(of: $0))??.name == name }) {
-                return try description(file: named, load: load)
-            }
             do throws(PluginError) {
                 let file = try PluginLoader(searchPath: PluginSearchPath(explicit: folders)).locate(.name(name))
                 return try describe(file, load: load)
@@ -169,11 +154,19 @@ struct Discovery {
         }
     }
 
-    /// A module by name (or plugin/module) among every plug-in of the search path.
+    /// A module by name (or plugin/module) among the plug-ins of the search path: only the library
+    /// whose metadata file records it is loaded; without one, every library is loaded to ask.
     func module(_ name: String) throws -> LoadedModule {
+        let searchPath = PluginSearchPath(explicit: folders)
+        let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
+        let sealed = parts.count == 2 ? searchPath.library(recordedAs: parts[0]) : searchPath.library(offeringModule: name)
         let registry = PluginRegistry()
-        for entry in scanLoaded() {
-            if case .success(let library) = entry.result { try? registry.register(library) }
+        if let sealed {
+            try registry.register(try library(sealed.path))
+        } else {
+            for entry in scanLoaded() {
+                if case .success(let library) = entry.result { try? registry.register(library) }
+            }
         }
         do {
             return try registry.module(name)

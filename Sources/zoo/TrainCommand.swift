@@ -10,9 +10,6 @@ func buildPipeline(manifest: String, overrides: [String], pluginFolders: [URL]) 
     let file = URL(fileURLWithPath: manifest).standardizedFileURL
     do {
         let parsed = try overrides.map { text throws(ManifestError) in try ManifestOverride(text) }
-        let loaded = try ManifestLoader.load(file: file, overrides: parsed)
-        // Plug-ins read the seed when they create their modules.
-        HostServices.seed = UInt64(truncatingIfNeeded: loaded.manifest.training.seed)
         let (built, problems) = PipelineBuilder(pluginFolders: pluginFolders).validate(file: file, overrides: parsed)
         guard let pipeline = built else { throw ManifestError(problems) }
         return (pipeline, file)

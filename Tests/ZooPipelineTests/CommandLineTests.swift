@@ -206,7 +206,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.output)
         XCTAssertTrue(result.output.hasPrefix("zoo: 1\nplugins:\n- name: zoo-backbones\n  sha256: "), result.output)
         XCTAssertTrue(result.output.contains("\n  epochs: 3\n"), result.output)
-        XCTAssertTrue(result.output.contains("    config:\n      in_dim: 4\n      num_classes: 2\n"), result.output)
+        XCTAssertTrue(result.output.contains("    config:\n      num_classes: 2\n      in_dim: 4\n"), result.output)
     }
 
     func testModuleRunListsMissingAndMisShapedTensorsByName() throws {

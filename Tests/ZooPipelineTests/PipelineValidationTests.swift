@@ -60,7 +60,7 @@ final class PipelineValidationTests: XCTestCase {
             "m.yaml:6:22: model.backbone.module: no loaded plug-in offers module \"mlp\"",
             "m.yaml:10:21: model.head.config.out_features: expected integer, found \"three\"",
             "m.yaml:11:13: model.head.config.scal: unknown key (did you mean scale?)",
-            "m.yaml:10:7: model.head.config.in_features: required key is missing",
+            "m.yaml:10:7: model.head.config.in_features: scaled-head needs its input's feature width: give it here, or data.input_shape",
             "m.yaml:14:23: model.losses[0].config.gamma: expected at least 0, found -1",
         ])
     }
@@ -79,7 +79,7 @@ final class PipelineValidationTests: XCTestCase {
             """)
         let found = errors(url)
         XCTAssertEqual(found.count, 5, "\(found)")
-        XCTAssertEqual(found[0], "m.yaml:3:11: plugins[0].name: plug-in \"no-such-plugin\" not found: looked for no-such-plugin, no-such-plugin.so, libno-such-plugin.so in \(scratch.folder.standardizedFileURL.path) (add its folder to ZOO_PLUGIN_PATH or give the library's path)")
+        XCTAssertEqual(found[0], "m.yaml:3:11: plugins[0].name: plug-in \"no-such-plugin\" not found: looked for no-such-plugin, no-such-plugin.so, libno-such-plugin.so, and for a sealed library (NAME.zoo.json) of that name, in \(scratch.folder.standardizedFileURL.path) (add its folder to ZOO_PLUGIN_PATH or give the library's path)")
         XCTAssertEqual(found[1], "m.yaml:4:11: plugins[1].path: plug-in file \(scratch.folder.standardizedFileURL.path)/libmissing.so not found (relative to the manifest folder \(scratch.folder.standardizedFileURL.path))")
         XCTAssertEqual(found[2], "m.yaml:6:22: model.backbone.module: no loaded plug-in offers module \"mlp\" (no plug-ins are loaded; list them under plugins)")
     }

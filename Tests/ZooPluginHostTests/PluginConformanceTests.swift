@@ -78,7 +78,7 @@ extension PluginConformanceTests {
     func testZooPluginListShowsModulesAndDocumentation() throws {
         let listed = try runZoo(["plugin", "list", try Self.exampleLibrary("ZooExampleFocalLoss").path])
         XCTAssertEqual(listed.status, 0, listed.output)
-        XCTAssertTrue(listed.output.hasPrefix("focal-loss 1.0.0 (ABI 1.2, sha256 "), listed.output)
+        XCTAssertTrue(listed.output.hasPrefix("focal-loss 1.0.0 (ABI 1.3, sha256 "), listed.output)
         XCTAssertTrue(listed.output.contains("  focal-loss [loss] — "), listed.output)
     }
 }

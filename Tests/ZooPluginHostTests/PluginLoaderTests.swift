@@ -149,7 +149,7 @@ final class PluginLoaderTests: XCTestCase {
         XCTAssertEqual(error?.step, .handshake)
         XCTAssertEqual(error?.path, file.path)
         XCTAssertEqual(error?.description,
-                       "plug-in \(file.path) was built for plug-in ABI 2.2; this host speaks 1.2 (a different major version cannot load: rebuild the plug-in against this host's zoo_plugin.h)")
+                       "plug-in \(file.path) was built for plug-in ABI 2.3; this host speaks 1.3 (a different major version cannot load: rebuild the plug-in against this host's zoo_plugin.h)")
     }
 
     func testRefusesANewerMinorVersion() throws {
@@ -157,7 +157,7 @@ final class PluginLoaderTests: XCTestCase {
         let error = loadError { _ = try PluginLibrary.load(file: file) }
         XCTAssertEqual(error?.code, .versionMismatch)
         XCTAssertEqual(error?.description,
-                       "plug-in \(file.path) requires plug-in ABI 1.3; this host speaks 1.2 (update Zoo, or rebuild the plug-in against ABI 1.2)")
+                       "plug-in \(file.path) requires plug-in ABI 1.4; this host speaks 1.3 (update Zoo, or rebuild the plug-in against ABI 1.3)")
     }
 
     func testRefusesALibraryWithoutTheEntrySymbol() throws {
@@ -174,7 +174,7 @@ final class PluginLoaderTests: XCTestCase {
         let error = loadError { _ = try PluginLibrary.load(file: file) }
         XCTAssertEqual(error?.code, .versionMismatch)
         XCTAssertEqual(error?.description,
-                       "plug-in \(file.path) exports zoo_plugin_entry_v2, the entry point of plug-in ABI 2; this host speaks 1.2 and looks for zoo_plugin_entry_v1 (rebuild the plug-in against this host's zoo_plugin.h)")
+                       "plug-in \(file.path) exports zoo_plugin_entry_v2, the entry point of plug-in ABI 2; this host speaks 1.3 and looks for zoo_plugin_entry_v1 (rebuild the plug-in against this host's zoo_plugin.h)")
     }
 
     func testReportsTheEntryPointsOwnError() throws {

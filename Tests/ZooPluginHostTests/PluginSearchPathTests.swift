@@ -49,7 +49,7 @@ final class PluginSearchPathTests: XCTestCase {
             XCTAssertEqual(error.code, .fileNotFound)
             XCTAssertEqual(error.step, .locate)
             XCTAssertEqual(error.description,
-                           "plug-in \"batchformer\" not found: looked for batchformer, batchformer.so, libbatchformer.so in \(first.path), \(second.path) (add its folder to ZOO_PLUGIN_PATH or give the library's path)")
+                           "plug-in \"batchformer\" not found: looked for batchformer, batchformer.so, libbatchformer.so, and for a sealed library (NAME.zoo.json) of that name, in \(first.path), \(second.path) (add its folder to ZOO_PLUGIN_PATH or give the library's path)")
         }
         XCTAssertThrowsError(try PluginSearchPath(environment: [:]).locate(.name("batchformer"))) { error in
             XCTAssertEqual("\(error)",

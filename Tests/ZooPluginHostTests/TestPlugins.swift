@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZooTestSupport
 
 /// Builds the C test plug-in (`Plugins/test_plugin.c`) into temporary folders at test time.
 ///
@@ -11,10 +12,8 @@ import XCTest
 /// when no C compiler is installed.
 enum TestPlugins {
     /// The package root, found from this file's path.
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let packageRoot = CCompiler.packageRoot
     static let source = packageRoot.appendingPathComponent("Tests/ZooPluginHostTests/Plugins/test_plugin.c")
-    static let includeFolder = packageRoot.appendingPathComponent("Sources/CZooPlugin/include")
 
     /// Compiles the test plug-in (or another C `source` of this test folder) into a new folder of
     /// its own and returns `<folder>/lib<name>.so`.
@@ -24,21 +23,8 @@ enum TestPlugins {
 
     /// Compiles the test plug-in (or `source`) into `folder` as `lib<name>.so` and returns its URL.
     static func build(_ defines: [String], name: String, in folder: URL, source: URL = source) throws -> URL {
-        guard let compiler = compiler else { throw XCTSkip("no C compiler (cc) on PATH to build test plug-ins") }
         let output = folder.appendingPathComponent("lib\(name).so")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: compiler)
-        process.arguments = ["-shared", "-fPIC", "-O1", "-I", includeFolder.path] + defines.map { "-D" + $0 }
-            + ["-o", output.path, source.path]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = errors
-        try process.run()
-        let text = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CompileError(message: "cc failed for \(defines): " + String(decoding: text, as: UTF8.self))
-        }
+        try CCompiler.sharedLibrary(source, defines: defines, output: output)
         return output
     }
 
@@ -56,20 +42,6 @@ enum TestPlugins {
         try Data(text.utf8).write(to: file)
         return file
     }
-
-    struct CompileError: Error, CustomStringConvertible {
-        let message: String
-        var description: String { message }
-    }
-
-    static let compiler: String? = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for folder in path.split(separator: ":") where folder.hasPrefix("/") {
-            let candidate = "\(folder)/cc"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }()
 
     /// `$TMPDIR/zoo-plugin-tests-<pid>` (0755); folders left by earlier runs whose process is gone
     /// are removed the first time it is used.

@@ -14,7 +14,6 @@ final class BadRunInputTests: XCTestCase {
     func pipeline(in scratch: ScratchFolder) throws -> Pipeline {
         let plugins = try BuiltProducts.pluginFolder()
         let file = try TrainerTests.manifest(in: scratch, extra: "output: {folder: runs}")
-        HostServices.seed = 3
         return try PipelineBuilder(pluginFolders: [plugins], environment: [:]).build(file: file)
     }
 

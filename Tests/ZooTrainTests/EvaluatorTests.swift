@@ -3,7 +3,6 @@ import XCTest
 import ZooData
 import ZooManifest
 import ZooPipeline
-import ZooPluginHost
 import ZooTestSupport
 @testable import ZooTrain
 
@@ -13,7 +12,6 @@ final class EvaluatorTests: XCTestCase {
         let plugins = try BuiltProducts.pluginFolder()
         let scratch = try ScratchFolder()
         let file = try TrainerTests.manifest(in: scratch)
-        HostServices.seed = 3
         let pipeline = try PipelineBuilder(pluginFolders: [plugins], environment: [:]).build(file: file)
         let options = TrainerOptions(runFolder: scratch.url.appendingPathComponent("run"), dataFolder: scratch.url, logEvery: 0,
                                      live: false, write: { _ in })

@@ -32,7 +32,6 @@ final class ResumeTests: XCTestCase {
 
     func build(_ file: URL, plugins: URL, overrides: [String] = ["training.epochs=3"]) throws -> Pipeline {
         let parsed = try overrides.map { try ManifestOverride($0) }
-        HostServices.seed = 3
         return try PipelineBuilder(pluginFolders: [plugins], environment: [:]).build(file: file, overrides: parsed)
     }
 
@@ -98,7 +97,7 @@ final class ResumeTests: XCTestCase {
         for shift in [false, false, true] {
             let losses = LockedLosses()
             let pipeline = try build(file, plugins: plugins, overrides: ["training.epochs=1"])
-            if shift { _ = HostServices.nextSeed() }
+            if shift { _ = pipeline.host.nextSeed() }
             _ = try Trainer(pipeline: pipeline, options: options(scratch.url.appendingPathComponent("run-\(runs.count)"), scratch,
                                                                  losses: losses)).run()
             runs.append(losses.ordered)

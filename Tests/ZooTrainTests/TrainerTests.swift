@@ -89,7 +89,6 @@ final class TrainerTests: XCTestCase {
         let plugins = try BuiltProducts.pluginFolder()
         let scratch = try ScratchFolder()
         let file = try Self.manifest(in: scratch, extra: "output: {folder: runs}")
-        HostServices.seed = 3
         let pipeline = try PipelineBuilder(pluginFolders: [plugins], environment: [:]).build(file: file)
         let run = scratch.url.appendingPathComponent("run")
         let lines = LockedLines()

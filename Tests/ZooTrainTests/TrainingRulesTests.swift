@@ -15,7 +15,6 @@ final class TrainingRulesTests: XCTestCase {
         let plugins = try BuiltProducts.pluginFolder()
         let scratch = try ScratchFolder()
         let file = try TrainerTests.manifest(in: scratch)
-        HostServices.seed = 3
         let parsed = try extra.map { try ManifestOverride($0) }
         return (try PipelineBuilder(pluginFolders: [plugins], environment: [:]).build(file: file, overrides: parsed), scratch)
     }

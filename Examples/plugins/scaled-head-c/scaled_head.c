@@ -233,8 +233,8 @@ static const zoo_module_descriptor scaled_head = {
     .config_schema_json =
         "{\"type\": \"object\", \"additionalProperties\": false, \"required\": [\"in_features\", \"out_features\"],"
         " \"properties\": {"
-        "\"in_features\": {\"type\": \"integer\", \"minimum\": 1},"
-        "\"out_features\": {\"type\": \"integer\", \"minimum\": 1},"
+        "\"in_features\": {\"type\": \"integer\", \"minimum\": 1, \"x-zoo-from\": \"input.features\"},"
+        "\"out_features\": {\"type\": \"integer\", \"minimum\": 1, \"x-zoo-from\": \"data.num_classes\"},"
         "\"scale\": {\"type\": \"number\", \"exclusiveMinimum\": 0, \"default\": 1}}}",
     .functions = &functions,
     .documentation = "logits = scale * (x W^T) + b. Input features [B, in_features], output logits "

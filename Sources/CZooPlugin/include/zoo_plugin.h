@@ -1,5 +1,5 @@
 /*
- * zoo_plugin.h — the Zoo plug-in ABI, version 1.2.
+ * zoo_plugin.h — the Zoo plug-in ABI, version 1.3.
  *
  * The only contract between the Zoo host and its plug-ins (backbones, heads, losses, batch-relation
  * modules). A plug-in is a shared library written in any language with a C ABI; nothing but the
@@ -11,6 +11,8 @@
  *   1.0  the initial contract.
  *   1.1  zoo_module_descriptor.documentation.
  *   1.2  zoo_host_api.next_seed.
+ *   1.3  the binding contract: configuration keys the host fills are declared in the schema
+ *        ("x-zoo-from"); no struct changed.
  *
  * VERSIONING
  *   ZOO_ABI_MAJOR changes only when a change breaks old plug-ins; the entry symbol carries it in
@@ -39,6 +41,33 @@
  *      never back-propagated is released as well.
  *   7. functions->destroy(module) frees everything the module owns.
  *
+ * CONFIGURATION AND THE BINDING CONTRACT (1.3)
+ *   `config_schema_json` is a JSON Schema object (the subset the host validates: type, properties,
+ *   required, additionalProperties, enum, minimum/maximum and their exclusive forms, items,
+ *   default). Some values are known to the host, not to the user: the width of the features a
+ *   stage receives, the number of classes. A module asks for them by annotating a top-level
+ *   property with "x-zoo-from": SOURCE, e.g.
+ *       "properties": {"width": {"type": "integer", "minimum": 1, "x-zoo-from": "input.features"}}
+ *   SOURCE is one of:
+ *     "input.features"    the feature width of the stage's input: D of [B, D] and [B, N, D],
+ *                         C of [B, C, H, W] (a backbone's input is the data's sample shape);
+ *     "input.channels"    C of an image-like input [B, C, H, W];
+ *     "input.shape"       the input's shape without the batch axis, an integer array;
+ *     "data.num_classes"  the manifest's data.num_classes;
+ *     "data.class_counts" the training samples per class (data.class_counts, or the long-tail cut
+ *                         of data.long_tail), an integer array.
+ *   When the manifest leaves a bound key out and the source is known, the host fills it before it
+ *   validates the configuration; a key the manifest gives is never replaced. The host fills no key
+ *   that is not declared, whatever its name. A bound key the module cannot do without belongs in
+ *   "required" (with no default): when its source is not known, the host refuses the
+ *   configuration and says where to give the value. An unknown SOURCE makes the descriptor
+ *   invalid.
+ *   Modules whose descriptor's abi_minor is 2 or less declare nothing; for them the host keeps
+ *   the 1.2 rule of names: a backbone's "in_dim" (one-axis samples) and "in_channels"; a
+ *   relation's "dim"; a head's "in_dim"/"in_features" (input.features) and
+ *   "num_classes"/"out_dim"/"out_features" (data.num_classes); a loss's "class_counts" (always
+ *   needed) and "num_classes".
+ *
  * MEMORY AND LIFETIMES
  *   - Buffers of forward outputs and of all gradients are allocated and freed by the host; the
  *     plug-in writes into them during the call and must not keep their pointers afterwards.
@@ -64,7 +93,9 @@
  *   it may be called from any plug-in function.
  *
  * RANDOMNESS
- *   `host->seed` is the run's seed: draw initial weights from it in create. A module that draws
+ *   The host passed to create may be another table than the entry's: each run (pipeline) has its
+ *   own, with its own seed and generator, valid until that module is destroyed. A module uses the
+ *   table it was created with. `host->seed` is the run's seed: draw initial weights from it in create. A module that draws
  *   random numbers in a ZOO_MODE_TRAIN forward (dropout masks) takes a fresh seed from
  *   `host->next_seed(host->context)` at the start of that forward (1.2). The host's generator is
  *   part of its checkpoints, so a resumed run draws the same masks as one never stopped; a module
@@ -106,7 +137,7 @@ extern "C" {
 #endif
 
 #define ZOO_ABI_MAJOR 1
-#define ZOO_ABI_MINOR 2
+#define ZOO_ABI_MINOR 3
 /* The entry point's name, with the major version in it. */
 #define ZOO_PLUGIN_ENTRY_SYMBOL "zoo_plugin_entry_v1"
 /* The largest rank a zoo_shape holds. */

@@ -13,7 +13,7 @@
  *   NAME="..."            the plug-in name (default "test-double")
  *   MODULE_NAME="..."     the module name (default "double")
  *   WRONG_MAJOR           zoo_plugin_info.abi_major = 2
- *   NEWER_MINOR           zoo_plugin_info.abi_minor = 3
+ *   NEWER_MINOR           zoo_plugin_info.abi_minor = ZOO_ABI_MINOR + 1
  *   ABI_1_0               built as for ABI 1.0: descriptor struct_size stops before documentation,
  *                         abi_minor 0 everywhere (documentation still holds a string the host must
  *                         not read)
@@ -351,7 +351,7 @@ __attribute__((unused)) static const zoo_plugin_info info = {
     .abi_major = ZOO_ABI_MAJOR,
 #endif
 #ifdef NEWER_MINOR
-    .abi_minor = 3,
+    .abi_minor = ZOO_ABI_MINOR + 1,
 #else
     .abi_minor = BUILT_MINOR,
 #endif
