@@ -9,11 +9,11 @@ import ZooTensor
 import Glibc
 #endif
 
-/// Trains a pipeline as its manifest says: the data it names (with the long-tail cut), SGD or
-/// AdamW over the pipeline's parameter groups with their learning-rate multipliers, the schedule per
-/// epoch, gradient clipping, evaluation every `evaluation.every` epochs and at the end, and a run
-/// folder with `resolved.yaml`, `metrics.jsonl`, `metrics.csv`, `evaluation.json`, `confusion.csv`
-/// and `checkpoint.safetensors`.
+/// Trains a pipeline as its manifest says: the data it names (`TrainingData`, with the long-tail
+/// cut), the optimiser and schedule (`OptimizerFactory`, `TrainingSchedule`), the batches
+/// (`LoaderConfiguration(manifest:trainCount:)`), gradient clipping, evaluation every
+/// `evaluation.every` epochs and at the end (`Evaluator`), the run folder's files (`RunFolder`)
+/// and checkpoints (`Checkpoint`).
 ///
 /// A loss that is not finite stops the run (`TrainError`, naming the step and the last finite loss)
 /// before the optimiser steps, and no checkpoint is written from then on.
@@ -29,142 +29,14 @@ public final class Trainer {
 
     func say(_ line: String) { options.write(line + "\n") }
 
-    /// The learning-rate schedule over epochs.
-    public static func schedule(_ spec: ScheduleSpec, epochs: Int) -> any LearningRateSchedule {
-        let warmup = max(0, spec.warmupEpochs)
-        let remaining = max(1, epochs - warmup)
-        let main: any LearningRateSchedule
-        switch spec.name {
-        case .constant: main = ConstantSchedule()
-        case .step: main = StepDecay(stepSize: max(1, spec.stepSize ?? max(1, remaining / 3)), gamma: Float(spec.gamma))
-        case .multistep: main = MultiStepDecay(milestones: spec.milestones.map { max(0, $0 - warmup) }, gamma: Float(spec.gamma))
-        case .cosine: main = CosineAnnealing(period: remaining, minimum: Float(spec.minLearningRate))
-        }
-        // Warm-up from base / (warmup + 1), rising linearly to the base rate at epoch `warmup`.
-        return warmup > 0 ? LinearWarmup(steps: warmup, startFactor: 1 / Float(warmup + 1), then: main) : main
-    }
-
-    /// The optimiser over the pipeline's parameter groups (each split in two when biases and
-    /// normalisation weights take no weight decay).
-    public static func optimizer(for pipeline: Pipeline) -> any StatefulOptimizer {
-        let spec = pipeline.manifest.optimizer
-        let groups = pipeline.parameterGroups.flatMap { group -> [ZooOptim.ParameterGroup] in
-            let trainable = group.parameters.filter(\.1.requiresGrad)
-            let multiplier = Float(group.learningRateMultiplier)
-            guard !spec.decayNormsAndBiases else {
-                return [ZooOptim.ParameterGroup(parameters: trainable.map(\.1), learningRateMultiplier: multiplier)]
-            }
-            let exempt = trainable.filter { Trainer.isNormOrBias($0.0, $0.1) }
-            let decayed = trainable.filter { !Trainer.isNormOrBias($0.0, $0.1) }
-            return [ZooOptim.ParameterGroup(parameters: decayed.map(\.1), learningRateMultiplier: multiplier),
-                    ZooOptim.ParameterGroup(parameters: exempt.map(\.1), learningRateMultiplier: multiplier, weightDecay: 0)]
-        }.filter { !$0.parameters.isEmpty }
-        switch spec.name {
-        case .sgd:
-            return SGD(groups: groups, learningRate: Float(spec.learningRate), momentum: Float(spec.momentum),
-                       weightDecay: Float(spec.weightDecay), nesterov: spec.nesterov)
-        case .adamw:
-            let betas = spec.betas.count == 2 ? (spec.betas[0], spec.betas[1]) : (0.9, 0.999)
-            return AdamW(groups: groups, learningRate: Float(spec.learningRate), betas: betas, epsilon: Float(spec.eps),
-                         weightDecay: Float(spec.weightDecay))
-        }
-    }
-
-    /// A bias or a normalisation weight: rank ≤ 1, or named `….bias`.
-    static func isNormOrBias(_ name: String, _ parameter: Tensor) -> Bool {
-        parameter.rank <= 1 || name == "bias" || name.hasSuffix(".bias")
-    }
-
-    /// How the training batches are made: the batch size, the seed, and the manifest's sampler and
-    /// augmentation; a last short batch is dropped unless it is the only one.
-    static func loaderConfiguration(_ manifest: Manifest, trainCount: Int) -> LoaderConfiguration {
-        let training = manifest.training
-        let sampling = Sampling(rawValue: manifest.data?.sampler.rawValue ?? "") ?? .uniform
-        return LoaderConfiguration(batchSize: training.batchSize, sampling: sampling,
-                                   augmentation: manifest.data?.augmentation.map(Trainer.augmentation),
-                                   dropLast: trainCount >= training.batchSize, seed: UInt64(truncatingIfNeeded: training.seed))
-    }
-
-    /// The manifest's augmentation as ZooData applies it.
-    static func augmentation(_ spec: AugmentationSpec) -> Augmentation {
-        Augmentation(cropPadding: spec.cropPadding, horizontalFlip: spec.horizontalFlip,
-                     mean: spec.mean?.map { Float($0) }, standardDeviation: spec.std?.map { Float($0) })
-    }
-
-    /// What evaluation applies of the augmentation: the normalisation alone, when there is one.
-    var evaluationTransform: Augmentation? {
-        guard let spec = manifest.data?.augmentation, spec.mean != nil else { return nil }
-        return Augmentation(mean: spec.mean?.map { Float($0) }, standardDeviation: spec.std?.map { Float($0) })
-    }
-
-    /// A batch's inputs in the pipeline's input shape (the data's sample shape, or the manifest's
-    /// `input_shape` when it holds as many elements, e.g. 784 for 1×28×28 images).
-    func shaped(_ inputs: Tensor) -> Tensor {
-        guard let inputShape = pipeline.inputShape, Array(inputs.shape.dropFirst()) != inputShape else { return inputs }
-        return Tensor(shape: [inputs.shape[0]] + inputShape, storage: inputs.storage)
-    }
-
-    func checkShapes(_ dataset: Dataset, key: String) throws {
-        if let augmentation = manifest.data?.augmentation {
-            let shape = dataset.sampleShape
-            guard shape.count == 3 else {
-                throw TrainError("data.augmentation: needs image samples [C, H, W]; \(key) has samples of shape \(shape)", isUsage: true)
-            }
-            if let mean = augmentation.mean, mean.count != shape[0] {
-                throw TrainError("data.augmentation.mean: \(mean.count) values for images of \(shape[0]) channel(s) in \(key)", isUsage: true)
-            }
-        }
-        guard let inputShape = pipeline.inputShape else { return }
-        guard dataset.sampleShape.reduce(1, *) == inputShape.reduce(1, *) else {
-            throw TrainError("\(key): samples of shape \(dataset.sampleShape) do not fit data.input_shape \(inputShape)", isUsage: true)
-        }
-    }
-
-    /// Evaluates the pipeline (evaluation mode: training-only relations skipped) on `test`.
-    public func evaluate(_ test: Dataset, trainingCounts: [Int]) throws -> EvaluationReport {
-        let batchSize = manifest.evaluation.batchSize ?? manifest.training.batchSize
-        var accumulator = EvaluationAccumulator(classCount: trainingCounts.count)
-        if let index = test.labels.firstIndex(where: { !(0..<trainingCounts.count).contains($0) }) {
-            throw TrainError("data.test\(test.source.map { " (\($0))" } ?? ""): sample \(index) has label \(test.labels[index]), "
-                             + "outside the model's \(trainingCounts.count) classes 0..<\(trainingCounts.count)")
-        }
-        try withoutGradients {
-            for start in stride(from: 0, to: test.count, by: batchSize) {
-                var (inputs, labels) = test.batch(Array(start..<min(start + batchSize, test.count)))
-                if let transform = evaluationTransform {
-                    var unused = RandomGenerator(seed: 0)
-                    inputs = transform.apply(inputs, generator: &unused)
-                }
-                let output = try pipeline.forward(shaped(inputs), training: false)
-                guard output.logits.rank == 2, output.logits.shape == [labels.count, trainingCounts.count] else {
-                    throw TrainError("the head gives logits of shape \(output.logits.shape) for \(labels.count) samples of "
-                                     + "\(trainingCounts.count) classes", isUsage: true)
-                }
-                accumulator.add(logits: output.logits, labels: labels)
-            }
-        }
-        return accumulator.report(trainingCounts: trainingCounts)
-    }
-
-    /// Writes `evaluation.json` and `confusion.csv` into `folder`.
-    public static func writeEvaluation(_ report: EvaluationReport, to folder: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(report).write(to: folder.appendingPathComponent("evaluation.json"), options: .atomic)
-        try report.confusionCSV.write(to: folder.appendingPathComponent("confusion.csv"), atomically: true, encoding: .utf8)
-        try Plots.perClassAccuracy(report).write(to: folder.appendingPathComponent("per-class-accuracy.svg"),
-                                                 atomically: true, encoding: .utf8)
-    }
-
     /// Runs the training, from the start or from `options.resume`.
     public func run() throws -> TrainingResult {
-        let fm = FileManager.default
-        let folder = options.runFolder
-        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = RunFolder(options.runFolder)
+        try folder.create()
 
         let data = try TrainingData.load(manifest, folder: options.dataFolder)
-        try checkShapes(data.train, key: "data.train")
-        if let test = data.test { try checkShapes(test, key: "data.test") }
+        try pipeline.checkInputs(data.train, key: "data.train")
+        if let test = data.test { try pipeline.checkInputs(test, key: "data.test") }
         let counts = data.classCounts
         say("train: \(data.train.count) samples in \(counts.count) classes, per class \(counts)")
         if let resolved = manifest.data?.resolvedClassCounts, resolved != counts {
@@ -174,30 +46,33 @@ public final class Trainer {
 
         let training = manifest.training
         let epochs = training.epochs
-        let optimizer = Trainer.optimizer(for: pipeline)
+        let optimizer = OptimizerFactory.optimizer(for: pipeline)
         var position = TrainingPosition()
         if let resume = options.resume {
-            position = try self.resume(from: resume, optimizer: optimizer, epochs: epochs)
+            position = try Checkpoint.resume(from: resume, into: pipeline, optimizer: optimizer, epochs: epochs)
+            say("resumed from \(resume.path): epoch \(position.epoch + 1), step \(position.epochStep) of the epoch, "
+                + "step \(position.step) of the run")
         }
-        try manifest.yamlText().write(to: folder.appendingPathComponent("resolved.yaml"), atomically: true, encoding: .utf8)
+        try folder.writeResolvedManifest(manifest)
 
-        let schedule = Trainer.schedule(manifest.schedule, epochs: epochs)
+        let schedule = TrainingSchedule.make(manifest.schedule, epochs: epochs)
         let parameters = pipeline.parameterGroups.flatMap { $0.parameters.map(\.1) }.filter(\.requiresGrad)
-        let loader = Trainer.loaderConfiguration(manifest, trainCount: data.train.count)
+        let loader = LoaderConfiguration(manifest: manifest, trainCount: data.train.count)
         let stepsPerEpoch = BatchLoader(dataset: data.train, configuration: loader, epoch: 0).batches.count
         guard stepsPerEpoch > 0 else { throw TrainError("the training set of \(data.train.count) samples gives no batch") }
         let totalSteps = stepsPerEpoch * epochs
-        say("run: \(folder.path) — \(epochs) epochs of \(stepsPerEpoch) steps, batch \(training.batchSize), "
+        say("run: \(folder.url.path) — \(epochs) epochs of \(stepsPerEpoch) steps, batch \(training.batchSize), "
             + "\(manifest.optimizer.name.rawValue) lr \(manifest.optimizer.learningRate)"
             + pipeline.parameterGroups.filter { $0.learningRateMultiplier != 1 }
                 .map { ", \($0.stage) lr × \($0.learningRateMultiplier)" }.joined())
 
-        var log = try MetricsLog(folder: folder, keepThrough: options.resume == nil ? nil : position.epoch)
+        var log = try folder.metricsLog(keepThrough: options.resume == nil ? nil : position.epoch)
         var epochLosses = log.history.map(\.loss)
         var finalReport: EvaluationReport?
         let runStart = Date()
-        let checkpointFile = folder.appendingPathComponent("checkpoint.safetensors")
-        for abandoned in SafeTensorsArchive.removeAbandonedTemporaries(of: checkpointFile) {
+        let checkpointFile = folder.checkpoint
+        let evaluator = Evaluator(pipeline: pipeline)
+        for abandoned in folder.removeAbandonedCheckpointWrites() {
             say("removed \(abandoned), left by a checkpoint write that was killed")
         }
         var progress = ProgressLine(options: options)
@@ -215,7 +90,7 @@ public final class Trainer {
                 index += 1
                 position.step += 1
                 optimizer.zeroGradients()
-                let output = try pipeline.forward(shaped(inputs), labels: labels, training: true)
+                let output = try pipeline.forward(pipeline.shaped(inputs), labels: labels, training: true)
                 guard let loss = output.loss else { throw TrainError("the pipeline has no loss") }
                 let value = Double(loss.item)
                 guard value.isFinite else {
@@ -261,15 +136,14 @@ public final class Trainer {
             let last = epoch == epochs - 1
             let every = max(1, manifest.evaluation.every)
             if let test = data.test, last || (epoch + 1) % every == 0 {
-                let report = try evaluate(test, trainingCounts: counts)
+                let report = try evaluator.evaluate(test, trainingCounts: counts)
                 (metrics.testTop1, metrics.testTop5) = (report.top1, report.top5)
                 (metrics.testMany, metrics.testMedium, metrics.testFew) = (report.many, report.medium, report.few)
                 say("evaluation after epoch \(epoch + 1):\n" + report.table)
                 if last { finalReport = report }
             }
             try log.append(metrics)
-            try Plots.trainingCurves(log.history).write(to: folder.appendingPathComponent("training-curves.svg"),
-                                                        atomically: true, encoding: .utf8)
+            try folder.writeTrainingCurves(log.history)
 
             position = TrainingPosition(epoch: epoch + 1, step: position.step, lastFiniteLoss: position.lastFiniteLoss,
                                         seconds: position.seconds)
@@ -278,9 +152,10 @@ public final class Trainer {
                 try Checkpoint.write(pipeline, optimizer: optimizer, position: position, classCounts: counts, to: checkpointFile)
             }
         }
-        if let finalReport { try Trainer.writeEvaluation(finalReport, to: folder) }
-        say("done in \(Trainer.clock(Date().timeIntervalSince(runStart))): \(folder.path)")
-        return TrainingResult(epochs: epochs, steps: position.step, epochLosses: epochLosses, evaluation: finalReport, runFolder: folder)
+        if let finalReport { try folder.writeEvaluation(finalReport) }
+        say("done in \(Trainer.clock(Date().timeIntervalSince(runStart))): \(folder.url.path)")
+        return TrainingResult(epochs: epochs, steps: position.step, epochLosses: epochLosses, evaluation: finalReport,
+                              runFolder: folder.url)
     }
 
     /// Rows whose highest logit is the label.
@@ -303,23 +178,5 @@ public final class Trainer {
         let total = Int(seconds.isFinite ? max(0, seconds.rounded()) : 0)
         let (h, m, s) = (total / 3600, total / 60 % 60, total % 60)
         return h > 0 ? String(format: "%d:%02d:%02d", h, m, s) : String(format: "%d:%02d", m, s)
-    }
-
-    /// The run folder for a manifest: `output.folder` (relative to the manifest's folder) /
-    /// `<name>-<timestamp>`, made unique.
-    public static func defaultRunFolder(manifest: Manifest, manifestFile: URL, date: Date = Date()) -> URL {
-        let base = manifest.output.folder.hasPrefix("/") ? URL(fileURLWithPath: manifest.output.folder)
-            : manifestFile.deletingLastPathComponent().appendingPathComponent(manifest.output.folder)
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let name = manifestFile.deletingPathExtension().lastPathComponent + "-" + formatter.string(from: date)
-        var candidate = base.appendingPathComponent(name)
-        var suffix = 2
-        while FileManager.default.fileExists(atPath: candidate.path) {
-            candidate = base.appendingPathComponent("\(name)-\(suffix)")
-            suffix += 1
-        }
-        return candidate.standardizedFileURL
     }
 }

@@ -18,7 +18,7 @@ struct PluginWorkloadOptions {
 
 /// The design's workloads on the path users run: the manifests of `Benchmarks/manifests`, their
 /// modules loaded as plug-ins from shared libraries, composed by `PipelineBuilder`, trained with
-/// the optimiser `zoo train` builds (`Trainer.optimizer(for:)`).
+/// the optimiser `zoo train` builds (`OptimizerFactory.optimizer(for:)`).
 ///
 /// A training step is what the trainer does for a batch: zero the gradients, `Pipeline.forward`
 /// in training (two-stream: the head and the loss see `[f; BatchFormer(f)]` and the labels twice),
@@ -55,7 +55,7 @@ enum PluginWorkload {
                 _ = try withoutGradients { try pipeline.forward(input, training: false) }
             }
         }
-        let optimizer = Trainer.optimizer(for: pipeline)
+        let optimizer = OptimizerFactory.optimizer(for: pipeline)
         return Workload(name: name, batch: batch, countedInProcess: false) {
             optimizer.zeroGradients()
             let output = try pipeline.forward(input, labels: labels, training: true)

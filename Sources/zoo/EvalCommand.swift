@@ -43,16 +43,14 @@ struct EvalCommand: ParsableCommand {
             } else {
                 counts = try TrainingData.load(pipeline.manifest, folder: file.deletingLastPathComponent()).classCounts
             }
-            let trainer = Trainer(pipeline: pipeline, options: TrainerOptions(runFolder: URL(fileURLWithPath: out ?? "."),
-                                                                              dataFolder: file.deletingLastPathComponent()))
-            let report = try trainer.evaluate(test, trainingCounts: counts)
+            let report = try Evaluator(pipeline: pipeline).evaluate(test, trainingCounts: counts)
             let epoch = archive.metadata[Checkpoint.epochKey].map { " (epoch \($0))" } ?? ""
             say("checkpoint: \(checkpoint)\(epoch)")
             say(report.table)
             if let out {
-                let folder = URL(fileURLWithPath: out, isDirectory: true)
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                try Trainer.writeEvaluation(report, to: folder)
+                let folder = RunFolder(URL(fileURLWithPath: out, isDirectory: true))
+                try folder.create()
+                try folder.writeEvaluation(report)
             }
         } catch {
             throw fail(error)

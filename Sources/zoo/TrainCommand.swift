@@ -80,7 +80,7 @@ struct TrainCommand: ParsableCommand {
         let checkpoint = resume.map { URL(fileURLWithPath: $0).standardizedFileURL }
         let folder = out.map { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL }
             ?? checkpoint?.deletingLastPathComponent()
-            ?? Trainer.defaultRunFolder(manifest: pipeline.manifest, manifestFile: file)
+            ?? RunFolder.unique(for: pipeline.manifest, manifestFile: file).url
         let stages = pipeline.stages.map { "\($0.name)=\($0.descriptor.name)" }.joined(separator: ", ")
         say("model: \(stages)")
         for plugin in pipeline.manifest.plugins {

@@ -22,8 +22,7 @@ final class BadRunInputTests: XCTestCase {
         let pipeline = try pipeline(in: scratch)
         let file = try scratch.write("bad-test.csv", "0.5,1,2,3,0\n1,2,3,4,5\n")
         let test = try CSV.dataset(file.path)
-        let trainer = Trainer(pipeline: pipeline, options: TrainerOptions(runFolder: scratch.url, dataFolder: scratch.url))
-        XCTAssertThrowsError(try trainer.evaluate(test, trainingCounts: [60, 40, 30])) { error in
+        XCTAssertThrowsError(try Evaluator(pipeline: pipeline).evaluate(test, trainingCounts: [60, 40, 30])) { error in
             XCTAssertEqual("\(error)", "data.test (\(file.path)): sample 1 has label 5, outside the model's 3 classes 0..<3")
         }
     }

@@ -287,10 +287,10 @@ final class TrainerTests: XCTestCase {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let first = Trainer.defaultRunFolder(manifest: manifest, manifestFile: file, date: date)
+        let first = RunFolder.unique(for: manifest, manifestFile: file, date: date).url
         XCTAssertEqual(first.path, scratch.url.appendingPathComponent("runs/here/my-recipe-\(formatter.string(from: date))").standardizedFileURL.path)
         try FileManager.default.createDirectory(at: first, withIntermediateDirectories: true)
-        let second = Trainer.defaultRunFolder(manifest: manifest, manifestFile: file, date: date)
+        let second = RunFolder.unique(for: manifest, manifestFile: file, date: date).url
         XCTAssertEqual(second.lastPathComponent, first.lastPathComponent + "-2")
     }
 
@@ -307,7 +307,7 @@ final class TrainerTests: XCTestCase {
     }
 
     func testScheduleWarmsUpThenFollowsTheCosine() {
-        let schedule = Trainer.schedule(ScheduleSpec(name: .cosine, warmupEpochs: 1), epochs: 5)
+        let schedule = TrainingSchedule.make(ScheduleSpec(name: .cosine, warmupEpochs: 1), epochs: 5)
         XCTAssertEqual(schedule.learningRate(at: 0, base: 0.1), 0.05, accuracy: 1e-7)
         XCTAssertEqual(schedule.learningRate(at: 1, base: 0.1), 0.1, accuracy: 1e-7)
         XCTAssertEqual(schedule.learningRate(at: 3, base: 0.1), 0.05, accuracy: 1e-7)

@@ -21,7 +21,7 @@ final class TrainingRulesTests: XCTestCase {
 
     func testNormsAndBiasesGoWithoutWeightDecayWhenAsked() throws {
         let (pipeline, _) = try pipeline(["optimizer.decay_norms_and_biases=false"])
-        let sgd = try XCTUnwrap(Trainer.optimizer(for: pipeline) as? SGD)
+        let sgd = try XCTUnwrap(OptimizerFactory.optimizer(for: pipeline) as? SGD)
         let named = pipeline.parameterGroups.flatMap { group in group.parameters.map { ("\(group.stage).\($0.0)", $0.1) } }
         func names(_ group: ZooOptim.ParameterGroup) -> [String] {
             group.parameters.map { parameter in named.first { $0.1 === parameter }!.0 }
@@ -38,22 +38,21 @@ final class TrainingRulesTests: XCTestCase {
         XCTAssertEqual(sgd.groups.map(\.learningRateMultiplier), [1, 1, 0.1, 0.1, 1, 1])
 
         let (plain, _) = try self.pipeline([])
-        let all = try XCTUnwrap(Trainer.optimizer(for: plain) as? SGD)
+        let all = try XCTUnwrap(OptimizerFactory.optimizer(for: plain) as? SGD)
         XCTAssertTrue(all.groups.allSatisfy { $0.weightDecay == nil }, "by default every parameter decays")
     }
 
     func testTheSamplerAndAugmentationReachTheLoader() throws {
         let (pipeline, _) = try pipeline(["data.sampler=class-balanced",
                                           "data.augmentation={crop_padding: 2, horizontal_flip: true, mean: [0.5], std: [0.25]}"])
-        let configuration = Trainer.loaderConfiguration(pipeline.manifest, trainCount: 130)
+        let configuration = LoaderConfiguration(manifest: pipeline.manifest, trainCount: 130)
         XCTAssertEqual(configuration.sampling, .classBalanced)
         XCTAssertEqual(configuration.augmentation?.cropPadding, 2)
         XCTAssertEqual(configuration.augmentation?.horizontalFlip, true)
         XCTAssertEqual(configuration.augmentation?.mean, [0.5])
         XCTAssertEqual(configuration.augmentation?.standardDeviation, [0.25])
         // Evaluation normalises and nothing else.
-        let trainer = Trainer(pipeline: pipeline, options: TrainerOptions(runFolder: URL(fileURLWithPath: "/tmp"), dataFolder: URL(fileURLWithPath: "/tmp")))
-        let transform = try XCTUnwrap(trainer.evaluationTransform)
+        let transform = try XCTUnwrap(Evaluator(pipeline: pipeline).transform)
         XCTAssertEqual(transform.cropPadding, 0)
         XCTAssertFalse(transform.horizontalFlip)
         var generator = RandomGenerator(seed: 1)
@@ -64,7 +63,7 @@ final class TrainingRulesTests: XCTestCase {
     func testAClassBalancedEpochEvensOutTheClasses() throws {
         let (pipeline, scratch) = try pipeline(["data.sampler=class-balanced"])
         let data = try TrainingData.load(pipeline.manifest, folder: scratch.url)
-        let loader = BatchLoader(dataset: data.train, configuration: Trainer.loaderConfiguration(pipeline.manifest, trainCount: 130), epoch: 0)
+        let loader = BatchLoader(dataset: data.train, configuration: LoaderConfiguration(manifest: pipeline.manifest, trainCount: 130), epoch: 0)
         var seen = [0, 0, 0]
         for batch in loader.batches { for index in batch { seen[data.train.labels[index]] += 1 } }
         XCTAssertEqual(data.classCounts, [60, 40, 30])
