@@ -6,11 +6,10 @@ import ZooPluginKit
 ///
 /// Shape: `[B, in_channels, H, W]` (CIFAR: `[B, 3, 32, 32]`) → `[B, 64]`.
 final class CIFARResNetBackbone: Backbone {
-    struct Configuration: Decodable {
-        var depth: Int
-        var in_channels: Int
-        var pretrained: String?
-        var pretrained_strict: Bool
+    struct Configuration: PluginConfiguration {
+        @Key("depth", minimum: 8, "6n+2: 20, 32, 44, 56, 110") var depth = 32
+        @Key("in_channels", minimum: 1, from: .inputChannels) var inChannels = 3
+        var pretrained = PretrainedKeys()
     }
 
     static let name = "resnet-cifar"
@@ -24,29 +23,19 @@ final class CIFARResNetBackbone: Backbone {
         conv1.weight, bn1.*, layer1.0.conv1.weight, ..., layer3.<n-1>.bn2.num_batches_tracked. \
         pretrained: a safetensors file with these keys (a checkpoint's fc.* keys need pretrained_strict: false).
         """
-    static let configurationSchema = """
-        {"type": "object",
-         "properties": {
-           "depth": {"type": "integer", "minimum": 8, "default": 32, "description": "6n+2: 20, 32, 44, 56, 110"},
-           "in_channels": {"type": "integer", "minimum": 1, "default": 3, "x-zoo-from": "input.channels"},
-           \(PretrainedSchema.properties)
-         },
-         "additionalProperties": false}
-        """
-
     /// ZooNN's CIFAR ResNet without its classifier: the same layers, names and initialisation.
     let network: CIFARResNet
     var module: Module { network }
 
     init(configuration: Configuration, host: PluginHost) throws {
         let depth = configuration.depth
-        guard depth >= 8, (depth - 2) % 6 == 0 else {
+        guard (depth - 2) % 6 == 0 else {
             throw PluginError.invalidConfiguration(
                 "resnet-cifar: depth must be 6n+2 (8, 20, 32, 44, 56, 110, ...), got \(depth)")
         }
-        network = CIFARResNet(blocksPerStage: (depth - 2) / 6, classes: nil, inputChannels: configuration.in_channels,
+        network = CIFARResNet(blocksPerStage: (depth - 2) / 6, classes: nil, inputChannels: configuration.inChannels,
                               random: RandomSource(seed: host.seed))
-        try Pretrained.load(configuration.pretrained, strict: configuration.pretrained_strict, into: network, name: Self.name)
+        try Pretrained.load(configuration.pretrained, into: network, name: Self.name)
     }
 
     func outputShape(for inputShape: [Int]) throws -> [Int] {

@@ -8,11 +8,11 @@ import ZooPluginKit
 ///
 /// Shape: `[B, in_channels, H, W]` with `H, W ≥ 2^blocks` → `[B, channels.last]`.
 final class ConvNetBackbone: Backbone {
-    struct Configuration: Decodable {
-        var in_channels: Int
-        var channels: [Int]
-        var pretrained: String?
-        var pretrained_strict: Bool
+    struct Configuration: PluginConfiguration {
+        @Key("in_channels", minimum: 1, from: .inputChannels) var inChannels = 1
+        @Key("channels", minimum: 1, "output channels of each block; the last is the feature dimension D")
+        var channels = [32, 64]
+        var pretrained = PretrainedKeys()
     }
 
     static let name = "convnet"
@@ -25,17 +25,6 @@ final class ConvNetBackbone: Backbone {
         (conv) and features.{4i+1}.* (BatchNorm weight, bias, running_mean, running_var, num_batches_tracked). \
         pretrained: a safetensors file with these keys.
         """
-    static let configurationSchema = """
-        {"type": "object",
-         "properties": {
-           "in_channels": {"type": "integer", "minimum": 1, "default": 1, "x-zoo-from": "input.channels"},
-           "channels": {"type": "array", "items": {"type": "integer", "minimum": 1}, "default": [32, 64],
-                        "description": "output channels of each block; the last is the feature dimension D"},
-           \(PretrainedSchema.properties)
-         },
-         "additionalProperties": false}
-        """
-
     let features: Sequential
     let inputChannels: Int
     let widths: [Int]
@@ -55,7 +44,7 @@ final class ConvNetBackbone: Backbone {
         }
         let random = RandomSource(seed: host.seed)
         var layers: [Layer] = []
-        var width = configuration.in_channels
+        var width = configuration.inChannels
         for next in configuration.channels {
             let conv = Conv2d(width, next, kernelSize: 3, padding: 1, bias: false, random: random)
             conv.weight.assign(Initializer.kaimingNormal(conv.weight.shape, fanOut: true, random: random))
@@ -64,9 +53,9 @@ final class ConvNetBackbone: Backbone {
         }
         features = Sequential(layers)
         root = Root(features)
-        inputChannels = configuration.in_channels
+        inputChannels = configuration.inChannels
         widths = configuration.channels
-        try Pretrained.load(configuration.pretrained, strict: configuration.pretrained_strict, into: root, name: Self.name)
+        try Pretrained.load(configuration.pretrained, into: root, name: Self.name)
     }
 
     func outputShape(for inputShape: [Int]) throws -> [Int] {

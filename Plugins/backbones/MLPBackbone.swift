@@ -6,12 +6,11 @@ import ZooPluginKit
 /// Shape: `[B, in_dim]` (or `[B, …]` whose trailing extents multiply to `in_dim`, flattened) →
 /// `[B, hidden.last]`. Keys `fc1.weight`, `fc1.bias`, `fc2.weight`, …
 final class MLPBackbone: Backbone {
-    struct Configuration: Decodable {
-        var in_dim: Int
-        var hidden: [Int]
-        var activation: Activation
-        var pretrained: String?
-        var pretrained_strict: Bool
+    struct Configuration: PluginConfiguration {
+        @Key("in_dim", minimum: 1, "input features", from: .inputFeatures) var inDim: Int
+        @Key("hidden", minimum: 1, "widths of the layers; the last is the feature dimension D") var hidden = [512, 512]
+        @Key("activation", oneOf: ["relu", "gelu"]) var activation = "relu"
+        var pretrained = PretrainedKeys()
     }
 
     static let name = "mlp"
@@ -24,19 +23,6 @@ final class MLPBackbone: Backbone {
         (default 512). Parameters fc<i>.weight [out, in] and fc<i>.bias [out], as PyTorch's nn.Linear. \
         pretrained: a safetensors file with these keys.
         """
-    static let configurationSchema = """
-        {"type": "object",
-         "properties": {
-           "in_dim": {"type": "integer", "minimum": 1, "description": "input features", "x-zoo-from": "input.features"},
-           "hidden": {"type": "array", "items": {"type": "integer", "minimum": 1}, "default": [512, 512],
-                      "description": "widths of the layers; the last is the feature dimension D"},
-           "activation": {"type": "string", "enum": ["relu", "gelu"], "default": "relu"},
-           \(PretrainedSchema.properties)
-         },
-         "required": ["in_dim"],
-         "additionalProperties": false}
-        """
-
     let network: MLP
     let inputDimension: Int
     var module: Module { network }
@@ -45,13 +31,13 @@ final class MLPBackbone: Backbone {
         guard !configuration.hidden.isEmpty else {
             throw PluginError.invalidConfiguration("mlp: hidden needs at least one width, got []")
         }
-        guard configuration.activation == .relu || configuration.activation == .gelu else {
-            throw PluginError.invalidConfiguration("mlp: activation must be relu or gelu, got \(configuration.activation.rawValue)")
+        guard let activation = Activation(rawValue: configuration.activation) else {
+            throw PluginError.invalidConfiguration("mlp: activation must be relu or gelu, got \(configuration.activation)")
         }
-        inputDimension = configuration.in_dim
-        network = MLP(widths: [configuration.in_dim] + configuration.hidden, activation: configuration.activation,
+        inputDimension = configuration.inDim
+        network = MLP(widths: [configuration.inDim] + configuration.hidden, activation: activation,
                       activateLast: true, random: RandomSource(seed: host.seed))
-        try Pretrained.load(configuration.pretrained, strict: configuration.pretrained_strict, into: network, name: Self.name)
+        try Pretrained.load(configuration.pretrained, into: network, name: Self.name)
     }
 
     var featureDimension: Int { network.layers.last!.weight.shape[0] }

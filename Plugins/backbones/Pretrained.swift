@@ -1,22 +1,21 @@
 import Foundation
 import ZooPluginKit
 
-/// The schema properties every backbone shares: `pretrained` and `pretrained_strict`.
-enum PretrainedSchema {
-    static let properties = #"""
-        "pretrained": {"type": ["string", "null"], "default": null,
-                       "description": "a safetensors file whose keys are this module's parameter and buffer names"},
-        "pretrained_strict": {"type": "boolean", "default": true,
-                              "description": "false: ignore missing and unexpected keys (shapes must still agree)"}
-        """#
+/// The keys every backbone shares: `pretrained` and `pretrained_strict`.
+struct PretrainedKeys: PluginConfiguration {
+    @Key("pretrained", "a safetensors file whose keys are this module's parameter and buffer names")
+    var path: String? = nil
+    @Key("pretrained_strict", "false: ignore missing and unexpected keys (shapes must still agree)")
+    var strict = true
 }
 
 /// Loads a safetensors file into a module's parameters and buffers in place, as PyTorch's
 /// `load_state_dict`: integer tensors (`num_batches_tracked`) are read as floats; missing,
 /// unexpected and mis-shaped keys are listed by name in the error.
 enum Pretrained {
-    static func load(_ path: String?, strict: Bool, into module: Module, name: String) throws {
-        guard let path else { return }
+    static func load(_ keys: PretrainedKeys, into module: Module, name: String) throws {
+        guard let path = keys.path else { return }
+        let strict = keys.strict
         let archive: SafeTensorsArchive
         do {
             archive = try SafeTensorsArchive(contentsOf: URL(fileURLWithPath: path))

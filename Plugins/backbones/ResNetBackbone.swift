@@ -4,10 +4,9 @@ import ZooPluginKit
 ///
 /// Shape: `[B, 3, H, W]` with `H, W ≥ 32` → `[B, 512]` (18, 34) or `[B, 2048]` (50).
 final class ResNetBackbone: Backbone {
-    struct Configuration: Decodable {
-        var depth: Int
-        var pretrained: String?
-        var pretrained_strict: Bool
+    struct Configuration: PluginConfiguration {
+        @Key("depth", oneOf: [18, 34, 50]) var depth = 18
+        var pretrained = PretrainedKeys()
     }
 
     static let name = "resnet"
@@ -22,24 +21,15 @@ final class ResNetBackbone: Backbone {
         and conv3/bn3 in bottlenecks. pretrained: a safetensors file with these keys (a torchvision checkpoint \
         converted to safetensors keeps fc.weight and fc.bias: drop them or set pretrained_strict: false).
         """
-    static let configurationSchema = """
-        {"type": "object",
-         "properties": {
-           "depth": {"type": "integer", "enum": [18, 34, 50], "default": 18},
-           \(PretrainedSchema.properties)
-         },
-         "additionalProperties": false}
-        """
-
     let network: ResNet
     var module: Module { network }
 
     init(configuration: Configuration, host: PluginHost) throws {
-        guard [18, 34, 50].contains(configuration.depth), let (block, layout) = ResNet.layout(depth: configuration.depth) else {
+        guard let (block, layout) = ResNet.layout(depth: configuration.depth) else {
             throw PluginError.invalidConfiguration("resnet: depth must be 18, 34 or 50, got \(configuration.depth)")
         }
         network = ResNet(block: block, blocksPerStage: layout, random: RandomSource(seed: host.seed))
-        try Pretrained.load(configuration.pretrained, strict: configuration.pretrained_strict, into: network, name: Self.name)
+        try Pretrained.load(configuration.pretrained, into: network, name: Self.name)
     }
 
     func outputShape(for inputShape: [Int]) throws -> [Int] {

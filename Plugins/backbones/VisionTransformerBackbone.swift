@@ -3,18 +3,18 @@ import ZooPluginKit
 /// `vit`: a small Vision Transformer; features are the class token's `[B, dim]`, or the whole
 /// token set `[B, N+1, dim]` with `output: "tokens"` (for BatchFormer V2).
 final class VisionTransformerBackbone: Backbone {
-    struct Configuration: Decodable {
-        var image_size: Int
-        var patch_size: Int
-        var in_channels: Int
-        var dim: Int
-        var depth: Int
-        var heads: Int
-        var mlp_dim: Int?
-        var dropout: Float
-        var output: String
-        var pretrained: String?
-        var pretrained_strict: Bool
+    struct Configuration: PluginConfiguration {
+        @Key("image_size", minimum: 1) var imageSize = 32
+        @Key("patch_size", minimum: 1) var patchSize = 4
+        @Key("in_channels", minimum: 1, from: .inputChannels) var inChannels = 3
+        @Key("dim", minimum: 1, "token width; the feature dimension D") var dim = 192
+        @Key("depth", minimum: 1, "encoder layers (6 tiny-like, 12 base-like)") var depth = 6
+        @Key("heads", minimum: 1) var heads = 3
+        @Key("mlp_dim", minimum: 1, "feed-forward width; null: 4 * dim") var mlpDim: Int? = nil
+        @Key("dropout", minimum: 0, maximum: 1) var dropout: Float = 0
+        @Key("output", oneOf: ["cls", "tokens"], "cls: the class token's features [B, dim]; tokens: [B, N+1, dim]")
+        var output = "cls"
+        var pretrained = PretrainedKeys()
     }
 
     static let name = "vit"
@@ -30,57 +30,29 @@ final class VisionTransformerBackbone: Backbone {
         class token's features [B, D], D = dim; with output "tokens" the token set [B, N+1, dim], the class token \
         first (for BatchFormer V2). pretrained: a safetensors file with these keys.
         """
-    static let configurationSchema = """
-        {"type": "object",
-         "properties": {
-           "image_size": {"type": "integer", "minimum": 1, "default": 32},
-           "patch_size": {"type": "integer", "minimum": 1, "default": 4},
-           "in_channels": {"type": "integer", "minimum": 1, "default": 3, "x-zoo-from": "input.channels"},
-           "dim": {"type": "integer", "minimum": 1, "default": 192, "description": "token width; the feature dimension D"},
-           "depth": {"type": "integer", "minimum": 1, "default": 6, "description": "encoder layers (6 tiny-like, 12 base-like)"},
-           "heads": {"type": "integer", "minimum": 1, "default": 3},
-           "mlp_dim": {"type": ["integer", "null"], "minimum": 1, "default": null, "description": "feed-forward width; null: 4 * dim"},
-           "dropout": {"type": "number", "minimum": 0, "maximum": 1, "default": 0},
-           "output": {"type": "string", "enum": ["cls", "tokens"], "default": "cls",
-                      "description": "cls: the class token's features [B, dim]; tokens: [B, N+1, dim]"},
-           \(PretrainedSchema.properties)
-         },
-         "additionalProperties": false}
-        """
-
     let network: VisionTransformer
     let configuration: Configuration
     var module: Module { network }
 
     init(configuration: Configuration, host: PluginHost) throws {
         let c = configuration
-        guard c.image_size >= 1, c.patch_size >= 1, c.image_size % c.patch_size == 0 else {
+        guard c.imageSize % c.patchSize == 0 else {
             throw PluginError.invalidConfiguration(
-                "vit: image_size \(c.image_size) must be a positive multiple of patch_size \(c.patch_size)")
+                "vit: image_size \(c.imageSize) must be a positive multiple of patch_size \(c.patchSize)")
         }
-        guard c.heads >= 1, c.dim >= 1, c.dim % c.heads == 0 else {
+        guard c.dim % c.heads == 0 else {
             throw PluginError.invalidConfiguration("vit: dim \(c.dim) must be divisible by heads \(c.heads)")
-        }
-        guard c.depth >= 1, c.in_channels >= 1, (c.mlp_dim ?? 1) >= 1 else {
-            throw PluginError.invalidConfiguration(
-                "vit: depth, in_channels and mlp_dim must be positive, got \(c.depth), \(c.in_channels), \(c.mlp_dim ?? 0)")
-        }
-        guard c.dropout >= 0, c.dropout <= 1 else {
-            throw PluginError.invalidConfiguration("vit: dropout must lie in [0, 1], got \(c.dropout)")
-        }
-        guard c.output == "cls" || c.output == "tokens" else {
-            throw PluginError.invalidConfiguration("vit: output must be \"cls\" or \"tokens\", got \"\(c.output)\"")
         }
         self.configuration = c
         network = VisionTransformer(
-            imageSize: c.image_size, patchSize: c.patch_size, inputChannels: c.in_channels, dimension: c.dim,
-            depth: c.depth, heads: c.heads, feedForward: c.mlp_dim ?? 4 * c.dim, dropout: c.dropout,
+            imageSize: c.imageSize, patchSize: c.patchSize, inputChannels: c.inChannels, dimension: c.dim,
+            depth: c.depth, heads: c.heads, feedForward: c.mlpDim ?? 4 * c.dim, dropout: c.dropout,
             random: RandomSource(seed: host.seed))
-        try Pretrained.load(c.pretrained, strict: c.pretrained_strict, into: network, name: Self.name)
+        try Pretrained.load(c.pretrained, into: network, name: Self.name)
     }
 
     func outputShape(for inputShape: [Int]) throws -> [Int] {
-        let (channels, side) = (configuration.in_channels, configuration.image_size)
+        let (channels, side) = (configuration.inChannels, configuration.imageSize)
         guard inputShape.count == 4, inputShape[0] >= 1, Array(inputShape.dropFirst()) == [channels, side, side] else {
             throw PluginError.shape("vit: expected images [B, \(channels), \(side), \(side)], got \(inputShape)")
         }

@@ -1,17 +1,12 @@
 import ZooPluginKit
 
-/// Checks the `num_classes` and `in_dim` every head needs; `in_dim` is filled by the pipeline from
-/// the backbone's feature width, so it is optional in the schema but required here.
-func headDimensions(_ module: String, numClasses: Int, inDim: Int?) throws -> (classes: Int, features: Int) {
-    guard numClasses >= 1 else {
-        throw PluginError.invalidConfiguration("\(module): num_classes must be >= 1, got \(numClasses)")
-    }
-    guard let inDim else {
-        throw PluginError.invalidConfiguration(
-            "\(module): in_dim is missing; the pipeline fills it from the backbone's feature width, or set it to the width of the features")
-    }
-    guard inDim >= 1 else { throw PluginError.invalidConfiguration("\(module): in_dim must be >= 1, got \(inDim)") }
-    return (numClasses, inDim)
+/// The keys every head has; the host derives both: `num_classes` from the data, `in_dim` from the
+/// width of the features the head receives.
+struct HeadDimensions: PluginConfiguration {
+    @Key("num_classes", minimum: 1, "classes C: the logits' width", from: .dataNumClasses)
+    var numClasses: Int
+    @Key("in_dim", minimum: 1, "feature width D; the pipeline fills it from the backbone", from: .inputFeatures)
+    var inDim: Int
 }
 
 /// Features `[B, in_dim]` → `[B, num_classes]`, or a shape error.
@@ -31,26 +26,9 @@ private let batchAndLabels = """
     Batch and labels: one row of logits per row of features; the batch and the labels are unchanged.
     """
 
-private func schema(_ extra: String) -> String {
-    """
-    {"type": "object",
-     "properties": {
-       "num_classes": {"type": "integer", "minimum": 1, "description": "classes C: the logits' width",
-                       "x-zoo-from": "data.num_classes"},
-       "in_dim": {"type": "integer", "minimum": 1, "x-zoo-from": "input.features",
-                  "description": "feature width D; the pipeline fills it from the backbone"}\(extra.isEmpty ? "" : ",\n       " + extra)},
-     "required": ["num_classes"],
-     "additionalProperties": false}
-    """
-}
-
 /// `logits = x Wᵀ + b`, as torch.nn.Linear.
 final class LinearHead: Module, Head {
-    struct Configuration: Decodable {
-        var numClasses: Int
-        var inDim: Int?
-        enum CodingKeys: String, CodingKey { case numClasses = "num_classes", inDim = "in_dim" }
-    }
+    typealias Configuration = HeadDimensions
 
     static let name = "linear"
     static let summary = "linear classifier: logits = x W^T + b (torch.nn.Linear)"
@@ -58,14 +36,12 @@ final class LinearHead: Module, Head {
         Input: features [B, in_dim]. Output: logits [B, num_classes] = x W^T + b. Parameters weight \
         [num_classes, in_dim] and bias [num_classes], initialised and named as torch.nn.Linear. \(batchAndLabels)
         """
-    static let configurationSchema = schema("")
 
     let weight: Tensor
     let bias: Tensor
 
     init(configuration: Configuration, host: PluginHost) throws {
-        let (classes, features) = try headDimensions(Self.name, numClasses: configuration.numClasses, inDim: configuration.inDim)
-        let layer = Linear(features, classes, random: RandomSource(seed: host.seed))
+        let layer = Linear(configuration.inDim, configuration.numClasses, random: RandomSource(seed: host.seed))
         weight = layer.weight
         bias = layer.bias!
         super.init()
@@ -84,12 +60,10 @@ final class LinearHead: Module, Head {
 
 /// `logits = scale · cos(x, w_c) (+ b)`.
 final class CosineHead: Module, Head {
-    struct Configuration: Decodable {
-        var numClasses: Int
-        var inDim: Int?
-        var scale: Float
-        var bias: Bool
-        enum CodingKeys: String, CodingKey { case numClasses = "num_classes", inDim = "in_dim", scale, bias }
+    struct Configuration: PluginConfiguration {
+        var dimensions = HeadDimensions()
+        @Key("scale", exclusiveMinimum: 0, "the logits' temperature") var scale: Float = 16
+        @Key("bias", "add a learned bias per class") var bias = false
     }
 
     static let name = "cosine"
@@ -100,20 +74,13 @@ final class CosineHead: Module, Head {
         cosine similarities times scale. Parameters weight [num_classes, in_dim] (torch.nn.Linear's \
         initialisation) and, only with bias: true, bias [num_classes]. \(batchAndLabels)
         """
-    static let configurationSchema = schema("""
-        "scale": {"type": "number", "exclusiveMinimum": 0, "default": 16, "description": "the logits' temperature"},
-               "bias": {"type": "boolean", "default": false, "description": "add a learned bias per class"}
-        """)
 
     let weight: Tensor
     let bias: Tensor?
     let scale: Float
 
     init(configuration: Configuration, host: PluginHost) throws {
-        let (classes, features) = try headDimensions(Self.name, numClasses: configuration.numClasses, inDim: configuration.inDim)
-        guard configuration.scale > 0, configuration.scale.isFinite else {
-            throw PluginError.invalidConfiguration("\(Self.name): scale must be a number > 0, got \(configuration.scale)")
-        }
+        let (classes, features) = (configuration.dimensions.numClasses, configuration.dimensions.inDim)
         let layer = Linear(features, classes, bias: configuration.bias, random: RandomSource(seed: host.seed))
         weight = layer.weight
         bias = layer.bias
@@ -136,11 +103,9 @@ final class CosineHead: Module, Head {
 
 /// `logits = x (W / ‖w_c‖^τ)ᵀ + b`: τ-normalised classifier (Kang et al. 2020).
 final class TauNormHead: Module, Head {
-    struct Configuration: Decodable {
-        var numClasses: Int
-        var inDim: Int?
-        var tau: Float
-        enum CodingKeys: String, CodingKey { case numClasses = "num_classes", inDim = "in_dim", tau }
+    struct Configuration: PluginConfiguration {
+        var dimensions = HeadDimensions()
+        @Key("tau", minimum: 0, "the power of the row norm that divides each weight row") var tau: Float = 1
     }
 
     static let name = "tau-norm"
@@ -154,19 +119,13 @@ final class TauNormHead: Module, Head {
         representation and classifier, Kang et al. 2020) is loading a trained linear head into tau-norm and \
         evaluating. The bias is not normalised. \(batchAndLabels)
         """
-    static let configurationSchema = schema("""
-        "tau": {"type": "number", "minimum": 0, "default": 1, "description": "the power of the row norm that divides each weight row"}
-        """)
 
     let weight: Tensor
     let bias: Tensor
     let tau: Float
 
     init(configuration: Configuration, host: PluginHost) throws {
-        let (classes, features) = try headDimensions(Self.name, numClasses: configuration.numClasses, inDim: configuration.inDim)
-        guard configuration.tau >= 0, configuration.tau.isFinite else {
-            throw PluginError.invalidConfiguration("\(Self.name): tau must be a number >= 0, got \(configuration.tau)")
-        }
+        let (classes, features) = (configuration.dimensions.numClasses, configuration.dimensions.inDim)
         let layer = Linear(features, classes, random: RandomSource(seed: host.seed))
         weight = layer.weight
         bias = layer.bias!
@@ -190,11 +149,9 @@ final class TauNormHead: Module, Head {
 
 /// `logits = fc2(relu(fc1(x)))`.
 final class MLPHead: Module, Head {
-    struct Configuration: Decodable {
-        var numClasses: Int
-        var inDim: Int?
-        var hidden: Int
-        enum CodingKeys: String, CodingKey { case numClasses = "num_classes", inDim = "in_dim", hidden }
+    struct Configuration: PluginConfiguration {
+        var dimensions = HeadDimensions()
+        @Key("hidden", minimum: 1, "width of the hidden layer") var hidden = 512
     }
 
     static let name = "mlp-head"
@@ -204,18 +161,12 @@ final class MLPHead: Module, Head {
         from in_dim to hidden and fc2 from hidden to num_classes. Parameters fc1.weight [hidden, in_dim], fc1.bias, \
         fc2.weight [num_classes, hidden], fc2.bias. \(batchAndLabels)
         """
-    static let configurationSchema = schema("""
-        "hidden": {"type": "integer", "minimum": 1, "default": 512, "description": "width of the hidden layer"}
-        """)
 
     let fc1: Linear
     let fc2: Linear
 
     init(configuration: Configuration, host: PluginHost) throws {
-        let (classes, features) = try headDimensions(Self.name, numClasses: configuration.numClasses, inDim: configuration.inDim)
-        guard configuration.hidden >= 1 else {
-            throw PluginError.invalidConfiguration("\(Self.name): hidden must be >= 1, got \(configuration.hidden)")
-        }
+        let (classes, features) = (configuration.dimensions.numClasses, configuration.dimensions.inDim)
         let random = RandomSource(seed: host.seed)
         fc1 = Linear(features, configuration.hidden, random: random)
         fc2 = Linear(configuration.hidden, classes, random: random)

@@ -9,30 +9,21 @@ private let batchAndLabels = """
     two-stream relation module B is the doubled batch and the labels are the host's duplicated labels.
     """
 
-private let classCountsProperty = """
-    "class_counts": {"type": "array", "items": {"type": "number", "exclusiveMinimum": 0},
-                            "description": "training samples per class, length C; the pipeline fills it from the data",
-                            "x-zoo-from": "data.class_counts"}
-    """
+/// The key of every prior-based loss: the training samples per class, which the host derives from
+/// the data.
+struct ClassCounts: PluginConfiguration {
+    @Key("class_counts", exclusiveMinimum: 0, "training samples per class, length C; the pipeline fills it from the data",
+         from: .dataClassCounts)
+    var counts: [Double]
 
-private func schema(_ properties: [String]) -> String {
-    """
-    {"type": "object",
-     "properties": {\(properties.joined(separator: ",\n    "))},\(properties.contains(classCountsProperty) ? "\n     \"required\": [\"class_counts\"]," : "")
-     "additionalProperties": false}
-    """
-}
-
-/// The class counts a prior-based loss needs: present, non-empty, finite and positive.
-func classCounts(_ counts: [Double]?, module: String) throws -> [Double] {
-    guard let counts, !counts.isEmpty else {
-        throw PluginError.invalidConfiguration(
-            "\(module): class_counts is missing; give the training samples per class (the pipeline fills it from the data)")
+    /// The counts, checked for what the schema cannot say: at least one class.
+    func checked(module: String) throws -> [Double] {
+        guard !counts.isEmpty else {
+            throw PluginError.invalidConfiguration(
+                "\(module): class_counts is empty; give the training samples per class (the pipeline fills it from the data)")
+        }
+        return counts
     }
-    if let (index, count) = counts.enumerated().first(where: { !($0.element > 0 && $0.element.isFinite) }) {
-        throw PluginError.invalidConfiguration("\(module): class_counts[\(index)] is \(count); every count must be a number > 0")
-    }
-    return counts
 }
 
 /// `log(n_c / Σ n)` as a `[C]` tensor.
@@ -82,7 +73,9 @@ final class CrossEntropyLoss: Module, Loss {
 
 /// Cross-entropy against `(1 − ε)·onehot + ε/C`.
 final class LabelSmoothingLoss: Module, Loss {
-    struct Configuration: Decodable { var epsilon: Float }
+    struct Configuration: PluginConfiguration {
+        @Key("epsilon", minimum: 0, maximum: 1, "the smoothing weight") var epsilon: Float = 0.1
+    }
     static let name = "label-smoothing"
     static let summary = "cross-entropy with label smoothing (F.cross_entropy label_smoothing=epsilon)"
     static let documentation = """
@@ -90,17 +83,11 @@ final class LabelSmoothingLoss: Module, Loss {
         semantics (F.cross_entropy(label_smoothing=epsilon)): (1 - epsilon) * CE + epsilon * mean_c(-log p_c). \
         epsilon = 0 is cross-entropy. 
         """ + batchAndLabels
-    static let configurationSchema = schema([
-        #""epsilon": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.1, "description": "the smoothing weight"}"#,
-    ])
     static var threading: ModuleThreading { .reentrant }
 
     let epsilon: Float
 
     init(configuration: Configuration, host: PluginHost) throws {
-        guard configuration.epsilon >= 0, configuration.epsilon <= 1 else {
-            throw PluginError.invalidConfiguration("\(Self.name): epsilon must lie in [0, 1], got \(configuration.epsilon)")
-        }
         epsilon = configuration.epsilon
         super.init()
     }
@@ -112,24 +99,20 @@ final class LabelSmoothingLoss: Module, Loss {
 
 /// `mean(−(1 − p_y)^γ · log p_y)` (Lin et al. 2017).
 final class FocalLoss: Module, Loss {
-    struct Configuration: Decodable { var gamma: Float }
+    struct Configuration: PluginConfiguration {
+        @Key("gamma", minimum: 0, "the focusing parameter") var gamma: Float = 2
+    }
     static let name = "focal"
     static let summary = "focal loss: cross-entropy weighted by (1 - p_y)^gamma (Lin et al. 2017)"
     static let documentation = """
         Mean over the batch of -(1 - p_y)^gamma * log p_y with p = softmax(z): cross-entropy that down-weights \
         the samples the model already classifies well. gamma = 0 is cross-entropy. 
         """ + batchAndLabels
-    static let configurationSchema = schema([
-        #""gamma": {"type": "number", "minimum": 0, "default": 2, "description": "the focusing parameter"}"#,
-    ])
     static var threading: ModuleThreading { .reentrant }
 
     let gamma: Float
 
     init(configuration: Configuration, host: PluginHost) throws {
-        guard configuration.gamma >= 0, configuration.gamma.isFinite else {
-            throw PluginError.invalidConfiguration("\(Self.name): gamma must be a number >= 0, got \(configuration.gamma)")
-        }
         gamma = configuration.gamma
         super.init()
     }
@@ -145,10 +128,9 @@ final class FocalLoss: Module, Loss {
 
 /// Cross-entropy with effective-number class weights (Cui et al. 2019).
 final class ClassBalancedLoss: Module, Loss {
-    struct Configuration: Decodable {
-        var beta: Double
-        var classCounts: [Double]?
-        enum CodingKeys: String, CodingKey { case beta, classCounts = "class_counts" }
+    struct Configuration: PluginConfiguration {
+        @Key("beta", minimum: 0, exclusiveMaximum: 1, "the effective-number hyper-parameter") var beta = 0.9999
+        var classCounts = ClassCounts()
     }
     static let name = "class-balanced"
     static let summary = "class-balanced cross-entropy: effective-number class weights (Cui et al. 2019)"
@@ -158,19 +140,12 @@ final class ClassBalancedLoss: Module, Loss {
         weight=: sum_i w_{y_i} * CE_i / sum_i w_{y_i}. beta = 0 gives equal weights (cross-entropy); beta -> 1 \
         approaches inverse-frequency weighting. class_counts (length C) is required. 
         """ + batchAndLabels
-    static let configurationSchema = schema([
-        #""beta": {"type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0.9999, "description": "the effective-number hyper-parameter"}"#,
-        classCountsProperty,
-    ])
     static var threading: ModuleThreading { .reentrant }
 
     let weights: Tensor
 
     init(configuration: Configuration, host: PluginHost) throws {
-        let counts = try classCounts(configuration.classCounts, module: Self.name)
-        guard configuration.beta >= 0, configuration.beta < 1 else {
-            throw PluginError.invalidConfiguration("\(Self.name): beta must lie in [0, 1), got \(configuration.beta)")
-        }
+        let counts = try configuration.classCounts.checked(module: Self.name)
         weights = classBalancedWeights(counts, beta: configuration.beta)
         super.init()
     }
@@ -186,23 +161,19 @@ final class ClassBalancedLoss: Module, Loss {
 
 /// Cross-entropy on `z + log prior` (Ren et al. 2020).
 final class BalancedSoftmaxLoss: Module, Loss {
-    struct Configuration: Decodable {
-        var classCounts: [Double]?
-        enum CodingKeys: String, CodingKey { case classCounts = "class_counts" }
-    }
+    typealias Configuration = ClassCounts
     static let name = "balanced-softmax"
     static let summary = "balanced softmax: cross-entropy on logits + log prior (Ren et al. 2020)"
     static let documentation = """
         Cross-entropy on the shifted logits z + log(prior), prior_c = n_c / sum(n), n = class_counts (length C, \
         required). Only the loss sees the shift: evaluation uses the plain logits. 
         """ + batchAndLabels
-    static let configurationSchema = schema([classCountsProperty])
     static var threading: ModuleThreading { .reentrant }
 
     let prior: Tensor
 
     init(configuration: Configuration, host: PluginHost) throws {
-        prior = logPrior(try classCounts(configuration.classCounts, module: Self.name))
+        prior = logPrior(try configuration.checked(module: Self.name))
         super.init()
     }
 
@@ -217,10 +188,9 @@ final class BalancedSoftmaxLoss: Module, Loss {
 
 /// Cross-entropy on `z + τ · log prior` (Menon et al. 2021).
 final class LogitAdjustedLoss: Module, Loss {
-    struct Configuration: Decodable {
-        var tau: Float
-        var classCounts: [Double]?
-        enum CodingKeys: String, CodingKey { case tau, classCounts = "class_counts" }
+    struct Configuration: PluginConfiguration {
+        @Key("tau", minimum: 0, "the weight of the log prior") var tau: Float = 1
+        var classCounts = ClassCounts()
     }
     static let name = "logit-adjusted"
     static let summary = "logit-adjusted loss: cross-entropy on logits + tau * log prior (Menon et al. 2021)"
@@ -228,19 +198,12 @@ final class LogitAdjustedLoss: Module, Loss {
         Cross-entropy on z + tau * log(prior), prior_c = n_c / sum(n), n = class_counts (length C, required). \
         tau = 1 is balanced softmax, tau = 0 cross-entropy. Only the loss sees the shift. 
         """ + batchAndLabels
-    static let configurationSchema = schema([
-        #""tau": {"type": "number", "minimum": 0, "default": 1, "description": "the weight of the log prior"}"#,
-        classCountsProperty,
-    ])
     static var threading: ModuleThreading { .reentrant }
 
     let shift: Tensor
 
     init(configuration: Configuration, host: PluginHost) throws {
-        let counts = try classCounts(configuration.classCounts, module: Self.name)
-        guard configuration.tau >= 0, configuration.tau.isFinite else {
-            throw PluginError.invalidConfiguration("\(Self.name): tau must be a number >= 0, got \(configuration.tau)")
-        }
+        let counts = try configuration.classCounts.checked(module: Self.name)
         shift = Tensor(shape: [counts.count], scalars: logPrior(counts).scalars.map { $0 * configuration.tau })
         super.init()
     }
@@ -256,14 +219,11 @@ final class LogitAdjustedLoss: Module, Loss {
 
 /// Label-distribution-aware margin loss with deferred re-weighting (Cao et al. 2019).
 final class LDAMLoss: Module, Loss {
-    struct Configuration: Decodable {
-        var maxMargin: Float
-        var scale: Float
-        var drwEpoch: Int
-        var classCounts: [Double]?
-        enum CodingKeys: String, CodingKey {
-            case maxMargin = "max_margin", scale, drwEpoch = "drw_epoch", classCounts = "class_counts"
-        }
+    struct Configuration: PluginConfiguration {
+        @Key("max_margin", exclusiveMinimum: 0, "the largest class margin") var maxMargin: Float = 0.5
+        @Key("scale", exclusiveMinimum: 0, "s: the logits' scale") var scale: Float = 30
+        @Key("drw_epoch", minimum: 0, "the epoch from which class-balanced weights apply") var drwEpoch = 160
+        var classCounts = ClassCounts()
     }
     static let name = "ldam"
     static let summary = "LDAM loss with deferred re-weighting (Cao et al. 2019)"
@@ -276,12 +236,6 @@ final class LDAMLoss: Module, Loss {
         weights (1 - 0.9999) / (1 - 0.9999^n_c), normalised to sum to C, as F.cross_entropy's weight= \
         (sum_i w_{y_i} * l_i / sum_i w_{y_i}). A host that never writes `epoch` gets plain LDAM. 
         """ + batchAndLabels
-    static let configurationSchema = schema([
-        #""max_margin": {"type": "number", "exclusiveMinimum": 0, "default": 0.5, "description": "the largest class margin"}"#,
-        #""scale": {"type": "number", "exclusiveMinimum": 0, "default": 30, "description": "s: the logits' scale"}"#,
-        #""drw_epoch": {"type": "integer", "minimum": 0, "default": 160, "description": "the epoch from which class-balanced weights apply"}"#,
-        classCountsProperty,
-    ])
     static var threading: ModuleThreading { .reentrant }
 
     /// The effective-number β of the re-weighting phase (Cao et al.'s value).
@@ -295,16 +249,7 @@ final class LDAMLoss: Module, Loss {
     let epoch = Tensor.zeros([])
 
     init(configuration: Configuration, host: PluginHost) throws {
-        let counts = try classCounts(configuration.classCounts, module: Self.name)
-        guard configuration.maxMargin > 0, configuration.maxMargin.isFinite else {
-            throw PluginError.invalidConfiguration("\(Self.name): max_margin must be a number > 0, got \(configuration.maxMargin)")
-        }
-        guard configuration.scale > 0, configuration.scale.isFinite else {
-            throw PluginError.invalidConfiguration("\(Self.name): scale must be a number > 0, got \(configuration.scale)")
-        }
-        guard configuration.drwEpoch >= 0 else {
-            throw PluginError.invalidConfiguration("\(Self.name): drw_epoch must be >= 0, got \(configuration.drwEpoch)")
-        }
+        let counts = try configuration.classCounts.checked(module: Self.name)
         let raw = counts.map { Foundation.pow($0, -0.25) }
         let largest = raw.max()!
         margins = raw.map { Float($0 / largest * Double(configuration.maxMargin)) }

@@ -1,39 +1,18 @@
 import ZooPluginKit
 
 /// The configuration shared by BatchFormer V1 and V2.
-struct BatchFormerConfiguration: Decodable {
+struct BatchFormerConfiguration: PluginConfiguration {
     /// The feature (V1) or channel (V2) width: the transformer's d_model.
+    @Key("dim", minimum: 1, "feature width D (V1) or channels C (V2): the encoder's d_model", from: .inputFeatures)
     var dim: Int
-    var heads: Int
+    @Key("heads", minimum: 1, "attention heads; must divide dim") var heads = 4
     /// The feed-forward width; nil means `dim`.
-    var ffnDim: Int?
-    var dropout: Float
-    var layers: Int
-    var activation: String
-
-    enum CodingKeys: String, CodingKey {
-        case dim, heads, dropout, layers, activation
-        case ffnDim = "ffn_dim"
-    }
-
-    static let schema = """
-        {"type": "object",
-         "properties": {
-           "dim": {"type": "integer", "minimum": 1, "x-zoo-from": "input.features",
-                   "description": "feature width D (V1) or channels C (V2): the encoder's d_model"},
-           "heads": {"type": "integer", "minimum": 1, "default": 4,
-                     "description": "attention heads; must divide dim"},
-           "ffn_dim": {"type": "integer", "minimum": 1,
-                       "description": "feed-forward width (default: dim)"},
-           "dropout": {"type": "number", "minimum": 0, "exclusiveMaximum": 1, "default": 0.5,
-                       "description": "dropout on the attention weights, after attention, inside and after the feed-forward block"},
-           "layers": {"type": "integer", "minimum": 1, "default": 1,
-                      "description": "encoder layers applied one after another"},
-           "activation": {"type": "string", "enum": ["relu", "gelu"], "default": "relu",
-                          "description": "the feed-forward activation"}},
-         "required": ["dim"],
-         "additionalProperties": false}
-        """
+    @Key("ffn_dim", minimum: 1, "feed-forward width (default: dim)") var ffnDim: Int?
+    @Key("dropout", minimum: 0, exclusiveMaximum: 1,
+         "dropout on the attention weights, after attention, inside and after the feed-forward block")
+    var dropout: Float = 0.5
+    @Key("layers", minimum: 1, "encoder layers applied one after another") var layers = 1
+    @Key("activation", oneOf: ["relu", "gelu"], "the feed-forward activation") var activation = "relu"
 }
 
 /// One or more post-norm `TransformerEncoderLayer`s applied in sequence-first layout `[L, N, E]`,
@@ -44,17 +23,11 @@ struct EncoderStack {
 
     init(_ configuration: BatchFormerConfiguration, host: PluginHost, module: String) throws {
         let c = configuration
-        guard c.dim >= 1 else { throw PluginError.invalidConfiguration("\(module): dim must be >= 1, got \(c.dim)") }
-        guard c.heads >= 1, c.dim % c.heads == 0 else {
+        guard c.dim % c.heads == 0 else {
             throw PluginError.invalidConfiguration("\(module): heads (\(c.heads)) must be >= 1 and divide dim (\(c.dim))")
         }
         let ffn = c.ffnDim ?? c.dim
-        guard ffn >= 1 else { throw PluginError.invalidConfiguration("\(module): ffn_dim must be >= 1, got \(ffn)") }
-        guard c.dropout >= 0, c.dropout < 1 else {
-            throw PluginError.invalidConfiguration("\(module): dropout must lie in [0, 1), got \(c.dropout)")
-        }
-        guard c.layers >= 1 else { throw PluginError.invalidConfiguration("\(module): layers must be >= 1, got \(c.layers)") }
-        guard let activation = Activation(rawValue: c.activation), activation == .relu || activation == .gelu else {
+        guard let activation = Activation(rawValue: c.activation) else {
             throw PluginError.invalidConfiguration("\(module): activation must be \"relu\" or \"gelu\", got \"\(c.activation)\"")
         }
         let random = RandomSource(seed: host.seed)
@@ -94,7 +67,6 @@ final class BatchFormerV1: Module, BatchRelation {
         PyTorch's state_dict names (self_attn.in_proj_weight, ..., norm2.bias), with layers.<i>. in front when \
         layers > 1. Its learning rate is often set to a tenth of the network's.
         """
-    static let configurationSchema = BatchFormerConfiguration.schema
 
     let stack: EncoderStack
 
@@ -134,7 +106,6 @@ final class BatchFormerV2: Module, BatchRelation {
         the module is not run (training only). Parameters carry PyTorch's state_dict names, with layers.<i>. in \
         front when layers > 1.
         """
-    static let configurationSchema = BatchFormerConfiguration.schema
 
     let stack: EncoderStack
 

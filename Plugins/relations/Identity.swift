@@ -2,8 +2,8 @@ import ZooPluginKit
 
 /// A relation slot that does nothing: for ablations against BatchFormer.
 final class IdentityRelation: Module, BatchRelation {
-    struct Configuration: Decodable {
-        var dim: Int?
+    struct Configuration: PluginConfiguration {
+        @Key("dim", minimum: 1, "accepted and ignored (the width of the features)", from: .inputFeatures) var dim: Int?
     }
 
     static let name = "identity"
@@ -14,12 +14,6 @@ final class IdentityRelation: Module, BatchRelation {
         module is not two-stream (the batch does not double, the labels are not duplicated) and not training-only. \
         It has no parameters. `dim` is accepted and ignored, so that a manifest can swap batchformer-v1 for \
         identity without touching its other keys.
-        """
-    static let configurationSchema = """
-        {"type": "object",
-         "properties": {"dim": {"type": "integer", "minimum": 1, "x-zoo-from": "input.features",
-                                "description": "accepted and ignored (the width of the features)"}},
-         "additionalProperties": false}
         """
     static var batchEffect: BatchEffect { .unchanged }
     static var trainingOnly: Bool { false }

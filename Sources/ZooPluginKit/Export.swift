@@ -137,6 +137,9 @@ final class Registry: @unchecked Sendable {
                 throw PluginError.invalidArgument(
                     "plug-in \(name): module \(module) declares \(type.inputCount) input(s) and \(type.outputCount) output(s)")
             }
+            if let declared = type.configurationType as? any PluginConfiguration.Type, let key = declared.duplicateKey {
+                throw PluginError.invalidArgument("plug-in \(name): module \(module)'s configuration declares key `\(key)` twice")
+            }
             let schema = Data(type.configurationSchema.utf8)
             guard (try? JSONSerialization.jsonObject(with: schema)) is [String: Any] else {
                 throw PluginError.invalidArgument(
@@ -148,10 +151,14 @@ final class Registry: @unchecked Sendable {
     private func factory<M: PluginModule>(_ type: M.Type) -> (PluginHost, String) throws -> any PluginModule {
         { host, json in
             let configuration: M.Configuration
-            do {
-                configuration = try JSONDecoder().decode(M.Configuration.self, from: Data(json.utf8))
-            } catch let error as DecodingError {
-                throw PluginError.configurationError(error, module: M.name)
+            if let declared = M.Configuration.self as? any PluginConfiguration.Type {
+                configuration = try declared.decode(json, module: M.name) as! M.Configuration
+            } else {
+                do {
+                    configuration = try JSONDecoder().decode(M.Configuration.self, from: Data(json.utf8))
+                } catch let error as DecodingError {
+                    throw PluginError.configurationError(error, module: M.name)
+                }
             }
             return try M(configuration: configuration, host: host)
         }

@@ -4,8 +4,9 @@ import CZooPlugin
 /// expected and what was found.
 ///
 /// Throw it from `init(configuration:host:)`, `outputShapes(for:)` or `forward`; any other error
-/// reaches the host as `ZOO_ERROR_INTERNAL` with its description, and a `DecodingError` from the
-/// configuration as `ZOO_ERROR_INVALID_CONFIG` naming the key.
+/// reaches the host as `ZOO_ERROR_INTERNAL` with its description, and a `DecodingError` from a
+/// hand-decoded configuration as `ZOO_ERROR_INVALID_CONFIG` naming the key. A `PluginConfiguration`
+/// reports its own problems as `invalidConfiguration`, each naming the key.
 public struct PluginError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The ABI's status codes (`zoo_status`), without `ZOO_OK`.
     public enum Code: Int32, Sendable {

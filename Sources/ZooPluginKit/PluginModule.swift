@@ -33,8 +33,8 @@ public enum BatchEffect: Int32, Sendable {
     case twoStream = 1
 }
 
-/// The configuration of a module that takes none (`{}`).
-public struct NoConfiguration: Decodable, Sendable {
+/// The configuration of a module that takes none (`{}`): a `PluginConfiguration` without keys.
+public struct NoConfiguration: PluginConfiguration, Sendable {
     public init() {}
 }
 
@@ -49,6 +49,10 @@ public struct NoConfiguration: Decodable, Sendable {
 public protocol PluginModule: AnyObject {
     /// The decoded configuration. The host validated the JSON against `configurationSchema` and
     /// filled in its defaults before the kit decodes it.
+    ///
+    /// Declare it as a `PluginConfiguration` (each key once, with `Key`) and the kit derives
+    /// `configurationSchema` and the decoding from it. Any other `Decodable` type is decoded with
+    /// `JSONDecoder`, next to a `configurationSchema` written by hand.
     associatedtype Configuration: Decodable
 
     /// Unique across loaded plug-ins, e.g. `"focal-loss"`.
@@ -59,7 +63,8 @@ public protocol PluginModule: AnyObject {
     /// Longer help for `zoo describe`: what the module does to the batch and the labels, its
     /// inputs and outputs. Default: empty.
     static var documentation: String { get }
-    /// A JSON Schema object for `Configuration`: properties, types, ranges, defaults.
+    /// A JSON Schema object for `Configuration`: properties, types, ranges, defaults. Derived
+    /// when `Configuration` is a `PluginConfiguration`.
     static var configurationSchema: String { get }
     /// Tensors forward takes, labels included. Default: 2 for a loss, 1 otherwise.
     static var inputCount: Int { get }
@@ -101,12 +106,9 @@ extension PluginModule {
     public static var batchEffect: BatchEffect { .unchanged }
     public static var trainingOnly: Bool { false }
     public static var threading: ModuleThreading { .serialised }
-}
 
-extension PluginModule where Configuration == NoConfiguration {
-    public static var configurationSchema: String {
-        #"{"type": "object", "properties": {}, "additionalProperties": false}"#
-    }
+    /// `Configuration`, for code that holds the module type as an existential.
+    static var configurationType: any Decodable.Type { Configuration.self }
 }
 
 extension PluginModule where Self: Module {

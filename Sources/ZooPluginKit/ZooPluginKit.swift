@@ -6,10 +6,12 @@
 //     import ZooPluginKit
 //
 //     final class ScaledHead: Layer, Head {
-//         struct Configuration: Decodable { var features: Int; var classes: Int }
+//         struct Configuration: PluginConfiguration {                        // each key once
+//             @Key("in_dim", minimum: 1, "feature width D", from: .inputFeatures) var features: Int
+//             @Key("num_classes", minimum: 1, "classes C", from: .dataNumClasses) var classes: Int
+//         }
 //         static let name = "scaled-head"
 //         static let summary = "a linear classifier"
-//         static let configurationSchema = #"{"type": "object", "properties": {"features": {"type": "integer"}, "classes": {"type": "integer"}}}"#
 //         let fc: Linear
 //         init(configuration: Configuration, host: PluginHost) throws {
 //             fc = Linear(configuration.features, configuration.classes, random: RandomSource(seed: host.seed))
@@ -29,6 +31,10 @@
 //         -> UnsafePointer<zoo_plugin_info>? {
 //         ZooPlugin.export(name: "my-plugin", version: "1.0.0", modules: [ScaledHead.self], host: host, error: error)
 //     }
+//
+// The kit derives the configuration's JSON Schema (`configurationSchema`, with `"x-zoo-from"` for
+// the keys the host fills in) and its decoding from the `Key` declarations; a module may instead
+// take any `Decodable` configuration next to a schema written by hand.
 //
 // The kit adapts the modules to the C ABI of `zoo_plugin.h`: descriptors and function tables built
 // once and kept for the life of the process, configuration decoded from JSON, tensors in and out as

@@ -5,9 +5,12 @@ import ZooPluginKit
 /// `mean(−(1 − p_y)^γ · log p_y)` over the batch, `p = softmax(logits)`: cross-entropy that
 /// down-weights the samples the model already gets right (γ = 0 is plain cross-entropy).
 public final class FocalLoss: Module, Loss {
-    public struct Configuration: Decodable {
+    /// Each key once: the kit derives the schema and the decoding from these declarations.
+    public struct Configuration: PluginConfiguration {
         /// The focusing parameter γ ≥ 0.
-        public var gamma: Float
+        @Key("gamma", minimum: 0, "focusing parameter; 0 gives cross-entropy") public var gamma: Float = 2
+
+        public init() {}
     }
 
     public static let name = "focal-loss"
@@ -17,20 +20,10 @@ public final class FocalLoss: Module, Loss {
         mean over the batch of -(1 - p_y)^gamma * log p_y, with p = softmax(logits) and y the label. \
         gamma = 0 is cross-entropy; larger gamma puts more weight on the hard samples.
         """
-    public static let configurationSchema = """
-        {"type": "object",
-         "properties": {"gamma": {"type": "number", "minimum": 0, "default": 2,
-                                  "description": "focusing parameter; 0 gives cross-entropy"}},
-         "additionalProperties": false}
-        """
-
     public let gamma: Float
 
     public init(configuration: Configuration, host: PluginHost) throws {
-        guard configuration.gamma >= 0, configuration.gamma.isFinite else {
-            throw PluginError.invalidConfiguration("focal-loss: gamma must be a number >= 0, got \(configuration.gamma)")
-        }
-        gamma = configuration.gamma
+        gamma = configuration.gamma   // the kit has checked it against the declaration: a number >= 0
     }
 
     public func loss(logits: Tensor, labels: [Int]) throws -> Tensor {
