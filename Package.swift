@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "ZooNN", dependencies: ["ZooTensor"], path: "Sources/ZooNN"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "ZooData", dependencies: ["ZooTensor", "ZooValue", "CZlib"], path: "Sources/ZooData"),
-        .target(name: "ZooTrain", dependencies: ["ZooData", "ZooOptim", "ZooTensor", "ZooPipeline", "ZooManifest", "ZooPluginHost"],
+        .target(name: "ZooTrain", dependencies: ["ZooData", "ZooValue", "ZooOptim", "ZooTensor", "ZooPipeline", "ZooManifest", "ZooPluginHost"],
                 path: "Sources/ZooTrain"),
         .target(name: "ZooOptim", dependencies: ["ZooTensor"], path: "Sources/ZooOptim"),
 

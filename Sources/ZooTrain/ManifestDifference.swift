@@ -1,10 +1,10 @@
-import Foundation
+import ZooValue
 
-/// Where two JSON documents differ, as dotted key paths (`training.seed`, `model.relations.0.config.dim`).
+/// Where two JSON documents differ, as dotted key paths (`training.seed`, `model.relations.0.config.dim`),
+/// compared as JSON values: `2` and `2.0` are the same number, members in another order the same object.
 enum ManifestDifference {
     static func paths(_ a: String, _ b: String) -> [String] {
-        guard let left = try? JSONSerialization.jsonObject(with: Data(a.utf8), options: [.fragmentsAllowed]),
-              let right = try? JSONSerialization.jsonObject(with: Data(b.utf8), options: [.fragmentsAllowed]) else {
+        guard let left = try? JSONValue.parse(a), let right = try? JSONValue.parse(b) else {
             return a == b ? [] : ["(the whole manifest)"]
         }
         var found: [String] = []
@@ -12,18 +12,18 @@ enum ManifestDifference {
         return found
     }
 
-    private static func compare(_ a: Any, _ b: Any, path: String, into found: inout [String]) {
+    private static func compare(_ a: JSONValue, _ b: JSONValue, path: String, into found: inout [String]) {
         func child(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
         switch (a, b) {
-        case let (a as [String: Any], b as [String: Any]):
-            for key in Set(a.keys).union(b.keys).sorted() {
-                guard let x = a[key], let y = b[key] else { found.append(child(key)); continue }
-                compare(x, y, path: child(key), into: &found)
+        case (.object(let x), .object(let y)):
+            for key in Set(x.map(\.key)).union(y.map(\.key)).sorted() {
+                guard let left = a[key], let right = b[key] else { found.append(child(key)); continue }
+                compare(left, right, path: child(key), into: &found)
             }
-        case let (a as [Any], b as [Any]) where a.count == b.count:
-            for (index, (x, y)) in zip(a, b).enumerated() { compare(x, y, path: child(String(index)), into: &found) }
+        case (.array(let x), .array(let y)) where x.count == y.count:
+            for (index, (left, right)) in zip(x, y).enumerated() { compare(left, right, path: child(String(index)), into: &found) }
         default:
-            if "\(a)" != "\(b)" { found.append(path.isEmpty ? "(the whole manifest)" : path) }
+            if a != b { found.append(path.isEmpty ? "(the whole manifest)" : path) }
         }
     }
 }
