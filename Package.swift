@@ -53,7 +53,7 @@ let package = Package(
         // MARK: plug-in boundary
         .target(name: "CZooPlugin", path: "Sources/CZooPlugin"),
         .systemLibrary(name: "CFFI", path: "Sources/CFFI"),
-        .target(name: "ZooPluginKit", dependencies: ["CZooPlugin", "ZooNN", "ZooTensor"], path: "Sources/ZooPluginKit"),
+        .target(name: "ZooPluginKit", dependencies: ["CZooPlugin", "ZooNN", "ZooTensor", "ZooValue"], path: "Sources/ZooPluginKit"),
         .target(name: "ZooPluginHost", dependencies: ["CZooPlugin", "CFFI", "ZooTensor", "ZooValue", .product(name: "Crypto", package: "swift-crypto")],
                 path: "Sources/ZooPluginHost"),
 

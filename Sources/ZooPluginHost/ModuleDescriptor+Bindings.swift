@@ -1,3 +1,5 @@
+import ZooValue
+
 extension ModuleDescriptor {
     /// The first plug-in ABI minor version whose modules declare their bindings (`x-zoo-from`).
     public static let declaredBindingsMinor = 3

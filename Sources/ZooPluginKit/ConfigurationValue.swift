@@ -1,3 +1,5 @@
+import ZooValue
+
 /// A type a configuration `Key` can hold: `Int`, `Double`, `Float`, `Bool`, `String`, an array of
 /// one of these, or an `Optional` of any of them. The kit provides every conformance.
 public protocol ConfigurationValue {
@@ -16,7 +18,7 @@ enum ScalarType: String {
     case integer, number, boolean, string
 
     /// Whether `value` has this type (an integer is also a number; `2.0` is also an integer).
-    func accepts(_ value: ConfigurationJSON) -> Bool {
+    func accepts(_ value: JSONValue) -> Bool {
         switch (self, value) {
         case (.integer, .integer), (.number, .integer), (.number, .number), (.boolean, .bool), (.string, .string): true
         case (.integer, .number(let number)): number == number.rounded()
@@ -45,13 +47,13 @@ public struct ConfigurationCoding<Value> {
     let isOptional: Bool
     /// The value of JSON that already has the right type; nil when it does not fit the Swift type
     /// (an integer beyond `Int`, a number beyond `Float`). `null` reaches only an optional.
-    let read: (ConfigurationJSON) -> Value?
-    let write: (Value) -> ConfigurationJSON
+    let read: (JSONValue) -> Value?
+    let write: (Value) -> JSONValue
     /// The value of an optional key that is absent: `.some(nil)`; nil for other types.
     let absent: Value?
 
     static func scalar(
-        _ type: ScalarType, read: @escaping (ConfigurationJSON) -> Value?, write: @escaping (Value) -> ConfigurationJSON
+        _ type: ScalarType, read: @escaping (JSONValue) -> Value?, write: @escaping (Value) -> JSONValue
     ) -> ConfigurationCoding {
         ConfigurationCoding(scalarType: type, isArray: false, isOptional: false, read: read, write: write, absent: nil)
     }
@@ -98,14 +100,14 @@ extension Int: ConfigurationScalar {
 
 extension Double: ConfigurationScalar {
     public static var configurationCoding: ConfigurationCoding<Double> {
-        .scalar(.number, read: { $0.number }, write: { .number($0) })
+        .scalar(.number, read: { $0.doubleValue }, write: { .number($0) })
     }
 }
 
 extension Float: ConfigurationScalar {
     public static var configurationCoding: ConfigurationCoding<Float> {
         // Written through its own shortest decimal form, so that 0.1 stays 0.1 in the schema.
-        .scalar(.number, read: { json in json.number.map { Float($0) }.flatMap { $0.isFinite ? $0 : nil } },
+        .scalar(.number, read: { json in json.doubleValue.map { Float($0) }.flatMap { $0.isFinite ? $0 : nil } },
                 write: { .number(Double("\($0)") ?? Double($0)) })
     }
 }

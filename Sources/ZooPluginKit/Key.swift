@@ -1,3 +1,5 @@
+import ZooValue
+
 /// One key of a `PluginConfiguration`, declared once: its JSON name, type, default, bounds,
 /// choices, description and the host's source for it. The kit derives the key's JSON Schema
 /// property and its decoding from this declaration.
@@ -103,17 +105,17 @@ protocol AnyConfigurationKey {
     var declaration: KeyDeclaration { get }
     /// Checks the key's JSON (nil: absent) and stores its value when it is good (an absent key
     /// keeps its default); returns the problems.
-    func assign(_ json: ConfigurationJSON?) -> [String]
+    func assign(_ json: JSONValue?) -> [String]
 }
 
 extension Key: AnyConfigurationKey {
     var declaration: KeyDeclaration { box.declaration }
 
-    func assign(_ json: ConfigurationJSON?) -> [String] {
+    func assign(_ json: JSONValue?) -> [String] {
         let problems = box.declaration.problems(json)
         guard problems.isEmpty, let json else { return problems }
         guard let value = Value.configurationCoding.read(json) else {
-            return ["key `\(box.declaration.name)`: expected \(box.declaration.expectation), found \(json.text)"]
+            return ["key `\(box.declaration.name)`: expected \(box.declaration.expectation), found \(json.schemaText)"]
         }
         box.value = value
         return []

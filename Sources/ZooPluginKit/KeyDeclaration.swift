@@ -1,3 +1,5 @@
+import ZooValue
+
 /// Everything one configuration `Key` declares, apart from its Swift value type: the kit writes the
 /// key's JSON Schema property from it and checks the key's JSON against it, so that the schema the
 /// host validates with and the decoding the module gets never disagree.
@@ -16,11 +18,11 @@ struct KeyDeclaration {
     let isArray: Bool
     let isOptional: Bool
     /// The allowed values of the value, or of each element of an array (`enum`).
-    let choices: [ConfigurationJSON]?
+    let choices: [JSONValue]?
     let lower: Bound?
     let upper: Bound?
     /// The default, or nil when the key has none.
-    let defaultValue: ConfigurationJSON?
+    let defaultValue: JSONValue?
 
     /// A key without a default that is not optional must be given.
     var isRequired: Bool { defaultValue == nil && !isOptional }
@@ -41,8 +43,8 @@ struct KeyDeclaration {
         } else {
             keywords += scalarKeywords(nullable: isNullable).dropFirst()
         }
-        if let defaultValue { keywords.append(#""default": \#(defaultValue.text)"#) }
-        if let description { keywords.append(#""description": \#(ConfigurationJSON.quote(description))"#) }
+        if let defaultValue { keywords.append(#""default": \#(defaultValue.schemaText)"#) }
+        if let description { keywords.append(#""description": \#(JSONText.quoted(description))"#) }
         if let source { keywords.append(#""x-zoo-from": "\#(source.rawValue)""#) }
         return "{" + keywords.joined(separator: ", ") + "}"
     }
@@ -52,13 +54,13 @@ struct KeyDeclaration {
         var keywords = [#""type": "\#(type.rawValue)""#]
         if let choices {
             let listed = choices + (nullable ? [.null] : [])
-            keywords.append(#""enum": ["# + listed.map(\.text).joined(separator: ", ") + "]")
+            keywords.append(#""enum": ["# + listed.map(\.schemaText).joined(separator: ", ") + "]")
         }
         if let lower {
-            keywords.append(#""\#(lower.exclusive ? "exclusiveMinimum" : "minimum")": \#(ConfigurationJSON.render(lower.value))"#)
+            keywords.append(#""\#(lower.exclusive ? "exclusiveMinimum" : "minimum")": \#(JSONValue.schemaNumber(lower.value))"#)
         }
         if let upper {
-            keywords.append(#""\#(upper.exclusive ? "exclusiveMaximum" : "maximum")": \#(ConfigurationJSON.render(upper.value))"#)
+            keywords.append(#""\#(upper.exclusive ? "exclusiveMaximum" : "maximum")": \#(JSONValue.schemaNumber(upper.value))"#)
         }
         return keywords
     }
@@ -74,11 +76,11 @@ struct KeyDeclaration {
 
     private func scalarExpectation(plural: Bool) -> String {
         if let choices {
-            let listed = choices.map(\.text).joined(separator: ", ")
+            let listed = choices.map(\.schemaText).joined(separator: ", ")
             return plural ? "values among \(listed)" : "one of \(listed)"
         }
         let kind = type.phrase(plural: plural)
-        func render(_ bound: Bound) -> String { ConfigurationJSON.render(bound.value) }
+        func render(_ bound: Bound) -> String { JSONValue.schemaNumber(bound.value) }
         switch (lower, upper) {
         case (let lower?, let upper?):
             return "\(kind) in \(lower.exclusive ? "(" : "[")\(render(lower)), \(render(upper))\(upper.exclusive ? ")" : "]")"
@@ -90,10 +92,10 @@ struct KeyDeclaration {
 
     /// Whether one scalar (the value, or an array's element) has the type, lies within the bounds
     /// and is among the choices.
-    func admits(_ scalar: ConfigurationJSON) -> Bool {
+    func admits(_ scalar: JSONValue) -> Bool {
         guard type.accepts(scalar) else { return false }
-        if let choices, !choices.contains(where: { $0.same(as: scalar) }) { return false }
-        guard let number = scalar.number else { return true }
+        if let choices, !choices.contains(where: { $0 == scalar }) { return false }
+        guard let number = scalar.doubleValue else { return true }
         if let lower, lower.exclusive ? !(number > lower.value) : !(number >= lower.value) { return false }
         if let upper, upper.exclusive ? !(number < upper.value) : !(number <= upper.value) { return false }
         return true
@@ -101,11 +103,11 @@ struct KeyDeclaration {
 
     /// The problems of the key's JSON (nil: the key is absent), each naming the key and saying
     /// what was expected and found; empty when the value is good.
-    func problems(_ value: ConfigurationJSON?) -> [String] {
+    func problems(_ value: JSONValue?) -> [String] {
         guard let value else { return isRequired ? ["missing key `\(name)`"] : [] }
         if value == .null && isNullable { return [] }
-        func wrong(_ path: String, _ expected: String, _ found: ConfigurationJSON) -> String {
-            "key `\(path)`: expected \(expected), found \(found.text)"
+        func wrong(_ path: String, _ expected: String, _ found: JSONValue) -> String {
+            "key `\(path)`: expected \(expected), found \(found.schemaText)"
         }
         guard isArray else { return admits(value) ? [] : [wrong(name, expectation, value)] }
         guard case .array(let elements) = value else { return [wrong(name, expectation, value)] }

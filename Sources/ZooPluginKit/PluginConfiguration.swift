@@ -1,3 +1,5 @@
+import ZooValue
+
 /// A module configuration declared once, key by key, with `Key`: the kit derives from it both the
 /// JSON Schema the host reads (`config_schema_json`) and the decoding of the configuration JSON
 /// the host hands to `create`.
@@ -45,10 +47,10 @@ extension PluginConfiguration {
     /// without a default that are not optional as `required`, and no other keys allowed.
     public static var schema: String {
         let declarations = keys(of: Self()).map(\.declaration)
-        let properties = declarations.map { "   \(ConfigurationJSON.quote($0.name)): \($0.schema)" }
+        let properties = declarations.map { "   \(JSONText.quoted($0.name)): \($0.schema)" }
         var text = #"{"type": "object","# + "\n"
         text += properties.isEmpty ? #" "properties": {},"# : " \"properties\": {\n" + properties.joined(separator: ",\n") + "},"
-        let required = declarations.filter(\.isRequired).map { ConfigurationJSON.quote($0.name) }
+        let required = declarations.filter(\.isRequired).map { JSONText.quoted($0.name) }
         if !required.isEmpty { text += "\n \"required\": [" + required.joined(separator: ", ") + "]," }
         return text + "\n \"additionalProperties\": false}"
     }
@@ -58,9 +60,9 @@ extension PluginConfiguration {
     /// and lists every problem, separated by `; `.
     public static func decode(_ json: String, module: String) throws -> Self {
         let text = json.allSatisfy(\.isWhitespace) ? "{}" : json
-        let value: ConfigurationJSON
+        let value: JSONValue
         do {
-            value = try ConfigurationJSON.parse(text)
+            value = try JSONValue.parse(text)
         } catch {
             throw PluginError.invalidConfiguration("\(module): invalid configuration: not valid JSON (\(error))")
         }
@@ -72,15 +74,15 @@ extension PluginConfiguration {
     }
 
     /// The configuration of a JSON value, or every problem with it.
-    static func decode(_ value: ConfigurationJSON) throws -> Self {
+    static func decode(_ value: JSONValue) throws -> Self {
         guard case .object(let members) = value else {
-            throw ConfigurationProblems(["expected a JSON object, found \(value.text)"])
+            throw ConfigurationProblems(["expected a JSON object, found \(value.schemaText)"])
         }
         let configuration = Self()
         let keys = keys(of: configuration)
-        var problems = keys.flatMap { $0.assign(members[$0.declaration.name]) }
+        var problems = keys.flatMap { $0.assign(value[$0.declaration.name]) }
         let names = Set(keys.map(\.declaration.name))
-        let unknown = members.keys.filter { !names.contains($0) }.sorted().map { "`\($0)`" }
+        let unknown = Set(members.map(\.key)).filter { !names.contains($0) }.sorted().map { "`\($0)`" }
         if !unknown.isEmpty {
             let known = keys.map { "`\($0.declaration.name)`" }.joined(separator: ", ")
             problems.append("unknown key\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", "))"
@@ -99,7 +101,7 @@ extension PluginConfiguration {
     /// Decodes through the kit's checks, as `decode(_:module:)` does (errors without the module's name).
     public init(from decoder: any Decoder) throws {
         do {
-            self = try Self.decode(try ConfigurationJSON(from: decoder))
+            self = try Self.decode(try JSONValue(from: decoder))
         } catch let problems as ConfigurationProblems {
             throw PluginError.invalidConfiguration("invalid configuration: \(problems)")
         }
