@@ -75,16 +75,33 @@ def run_json(command, environment):
     return result
 
 
-def machine():
-    """The CPU's model name, as lscpu gives it."""
+def machine(zoo_bench):
+    """The CPU, as zoo-bench --machine describes it (vendor, family/model, SIMD extensions, the kernel
+    variant and OpenBLAS core chosen at load time), with lscpu's model name when zoo-bench cannot say."""
+    try:
+        output = subprocess.run([zoo_bench, "--machine"], capture_output=True, text=True, check=True).stdout
+        return json.loads(output)
+    except (OSError, subprocess.CalledProcessError, json.JSONDecodeError):
+        pass
     try:
         output = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
         for line in output.splitlines():
             if line.startswith("Model name:"):
-                return line.split(":", 1)[1].strip()
+                return {"model_name": line.split(":", 1)[1].strip()}
     except OSError:
         pass
-    return "unknown CPU"
+    return {"model_name": "unknown CPU"}
+
+
+def describe_machine(machine):
+    """One line for a report's machine: a description recorded by zoo-bench, or an older report's name."""
+    if isinstance(machine, str):
+        return machine
+    identity = " ".join(str(part) for part in (machine.get("vendor"), machine.get("family") and f"family {machine['family']}",
+                                               machine.get("model") is not None and f"model {machine['model']}") if part)
+    details = [identity, " ".join(machine.get("simd", [])), machine.get("kernel_variant") and f"kernels {machine['kernel_variant']}",
+               machine.get("openblas_core") and f"OpenBLAS {machine['openblas_core']}"]
+    return f"{machine.get('model_name', 'unknown CPU')} ({'; '.join(d for d in details if d)})"
 
 
 def mib(value):
@@ -164,7 +181,7 @@ def main():
             for side in order:
                 runs[name][side].append(pair[side])
 
-    report = {"machine": machine(), "cores": os.cpu_count(), "threads": arguments.threads, "rounds": arguments.rounds,
+    report = {"machine": machine(arguments.zoo_bench), "cores": os.cpu_count(), "threads": arguments.threads, "rounds": arguments.rounds,
               "loads": loads, "torch_version": torch_version, "omp_passive": arguments.omp_passive,
               "max_foreign": arguments.max_foreign, "runs": runs}
     if arguments.json:
@@ -189,7 +206,7 @@ def print_report(report):
     everything = [r for name in names for side in ("zoo", "pytorch") for r in runs[name][side]]
     builds = sorted({r["build"] for name in names for r in runs[name]["zoo"]})
     threads = sorted({r["threads"] for r in everything})
-    print(f"\nmachine: {report['machine']}, {report.get('cores', '?')} cores; threads: {', '.join(map(str, threads))}; "
+    print(f"\nmachine: {describe_machine(report['machine'])}, {report.get('cores', '?')} cores; threads: {', '.join(map(str, threads))}; "
           f"Zoo build: {', '.join(builds)}; PyTorch {report['torch_version']}"
           f"{' with OMP_WAIT_POLICY=PASSIVE' if report.get('omp_passive') else ''}; "
           f"{report['rounds']} alternating rounds, each run in its own process; medians over the pairs beside which "

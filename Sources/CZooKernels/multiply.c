@@ -106,6 +106,8 @@ static int has_fused_avx2(void) {
 #endif
 }
 
+const char *zoo_kernel_variant(void) { return has_fused_avx2() ? "avx2+fma" : "portable"; }
+
 void zoo_multiply_reduce(const float *a, int rows, const float *b, int cols, long columns, float *out) {
 #if defined(__x86_64__)
     if (has_fused_avx2()) {

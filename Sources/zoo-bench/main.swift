@@ -11,6 +11,9 @@ import ZooTensor
 //       every workload, each round in its own processes, interleaved; the median round is reported
 //   zoo-bench --worker NAME [--steps N] [--warmup N] [--sgemm GFLOPS]
 //       one measurement in this process, printed as one JSON line (what Benchmarks/compare.py runs)
+//   zoo-bench --machine
+//       the CPU (vendor, family/model, SIMD extensions, the kernel variant and OpenBLAS core chosen
+//       at load time) as one JSON object; every result records it too
 //   zoo-bench --list
 //       the workload names (plug-in path, then the in-process `nn.` ones)
 //   zoo-bench --breakdown [--cpu] [--steps N] [--only NAME]
@@ -35,6 +38,12 @@ let steps = option("--steps").flatMap(Int.init) ?? 10
 func defaultSteps(_ name: String) -> Int { name.contains("w2.") ? max(2, steps / 3) : steps }
 /// The workloads of a full run: the plug-in path, and W1 with BatchFormer in-process for the GEMM rate.
 let workloadNames = PluginWorkload.names + ["nn.w1.train.bf"]
+
+if arguments.contains("--machine") {
+    print(String(decoding: try JSONSerialization.data(withJSONObject: CPUDescription.current.jsonObject, options: [.sortedKeys]),
+                 as: UTF8.self))
+    exit(0)
+}
 
 if arguments.contains("--list") {
     print((PluginWorkload.names + NNWorkload.names).joined(separator: "\n"))
@@ -92,12 +101,14 @@ let spreads = runs.mapValues { results in
 let pluginLoads = option("--only") == nil ? try runPluginLoadWorker() : []
 
 if arguments.contains("--json") {
-    let objects: [[String: Any]] = [["name": "sgemm.1024", "gflops": sgemm, "threads": Threading.threadCount]]
+    let machine = CPUDescription.current.jsonObject.merging(["name": "machine", "build": buildConfiguration]) { $1 }
+    let objects: [[String: Any]] = [machine, ["name": "sgemm.1024", "gflops": sgemm, "threads": Threading.threadCount]]
         + results.map { $0.jsonObject.merging(["spread_percent": spreads[$0.name]!, "rounds": rounds]) { $1 } }
         + pluginLoads.map { ["name": $0.name, "milliseconds": $0.milliseconds] }
     let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
     print(String(decoding: data, as: UTF8.self))
 } else {
+    print("cpu: \(CPUDescription.current.summary)")
     print("zoo-bench (\(buildConfiguration)) — threads: \(Threading.threadCount), OpenBLAS sgemm 1024³: "
           + "\(String(format: "%.1f", sgemm)) GFLOP/s; median of \(rounds) rounds, each workload in its own process")
     print("workload             samples/s  spread %  peak RSS MiB  tensors/step  tensor MiB/step  malloc MiB/step  GEMM rate / sgemm")

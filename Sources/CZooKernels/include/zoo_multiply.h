@@ -24,6 +24,9 @@ void zoo_multiply_small(const float *a, long row_stride, long inner_stride, int 
  * as in the weight gradient. Both may be read up to 7 floats past their last row. */
 void zoo_multiply_reduce(const float *a, int rows, const float *b, int cols, long columns, float *out);
 
+/* The variant of these kernels chosen for this CPU when first asked: "avx2+fma" or "portable". */
+const char *zoo_kernel_variant(void);
+
 #ifdef __cplusplus
 }
 #endif
