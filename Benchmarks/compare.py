@@ -97,11 +97,12 @@ def describe_machine(machine):
     """One line for a report's machine: a description recorded by zoo-bench, or an older report's name."""
     if isinstance(machine, str):
         return machine
-    identity = " ".join(str(part) for part in (machine.get("vendor"), machine.get("family") and f"family {machine['family']}",
-                                               machine.get("model") is not None and f"model {machine['model']}") if part)
+    identity = " ".join(([machine["vendor"]] if machine.get("vendor") else [])
+                        + [f"{field} {machine[field]}" for field in ("family", "model") if machine.get(field) is not None])
     details = [identity, " ".join(machine.get("simd", [])), machine.get("kernel_variant") and f"kernels {machine['kernel_variant']}",
                machine.get("openblas_core") and f"OpenBLAS {machine['openblas_core']}"]
-    return f"{machine.get('model_name', 'unknown CPU')} ({'; '.join(d for d in details if d)})"
+    known = "; ".join(d for d in details if d)
+    return machine.get("model_name", "unknown CPU") + (f" ({known})" if known else "")
 
 
 def mib(value):

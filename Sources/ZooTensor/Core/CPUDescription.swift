@@ -52,7 +52,7 @@ public struct CPUDescription: Sendable, Equatable {
         self.processors = processors
     }
 
-    /// One line: `AMD EPYC (AuthenticAMD family 23 model 1; avx2 fma; kernels avx2+fma; OpenBLAS Zen; 2 processors)`.
+    /// One line: `AMD EPYC (AuthenticAMD family 23 model 1; sse4_2 avx avx2 fma; kernels avx2+fma; OpenBLAS Zen; 2 processors)`.
     public var summary: String {
         let identity = [vendor, family.map { "family \($0)" }, model.map { "model \($0)" }].compactMap { $0 }.joined(separator: " ")
         return "\(modelName) (\(identity); \(simd.isEmpty ? "no SIMD extensions found" : simd.joined(separator: " ")); "
