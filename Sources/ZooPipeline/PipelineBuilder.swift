@@ -18,17 +18,25 @@ public struct PipelineBuilder {
     /// Folders searched for plug-ins before the manifest's own folder and `ZOO_PLUGIN_PATH`.
     public var pluginFolders: [URL]
     public var environment: [String: String]
+    /// The executable whose folders are searched last (see `PluginSearchPath`); nil searches neither.
+    public var executable: URL?
 
     public init(registry: PluginRegistry = PluginRegistry(), pluginFolders: [URL] = [],
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+                environment: [String: String] = ProcessInfo.processInfo.environment,
+                executable: URL? = PluginSearchPath.processExecutable) {
         self.registry = registry
         self.pluginFolders = pluginFolders
         self.environment = environment
+        self.executable = executable
+    }
+
+    /// The folders searched for the plug-ins of a manifest in `manifestFolder`, in order.
+    func searchPath(manifestFolder: URL) -> PluginSearchPath {
+        PluginSearchPath(explicit: pluginFolders, manifestFolder: manifestFolder, environment: environment, executable: executable)
     }
 
     func resolver(manifestFolder: URL) -> PluginResolver {
-        PluginResolver(registry: registry,
-                       searchPath: PluginSearchPath(explicit: pluginFolders, manifestFolder: manifestFolder, environment: environment))
+        PluginResolver(registry: registry, searchPath: searchPath(manifestFolder: manifestFolder))
     }
 
     /// Resolves, binds and creates every stage of the manifest; throws every problem.

@@ -59,9 +59,11 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// `--plugin-path DIR`, repeatable: folders searched for plug-ins before `ZOO_PLUGIN_PATH`.
+/// `--plugin-path DIR`, repeatable: folders searched for plug-ins before `ZOO_PLUGIN_PATH` and the
+/// folders of the `zoo` executable (its own, and `../lib/zoo/plugins`).
 struct PluginPathOptions: ParsableArguments {
-    @Option(name: .customLong("plugin-path"), help: ArgumentHelp("A folder to search for plug-ins (before ZOO_PLUGIN_PATH).", valueName: "dir"))
+    @Option(name: .customLong("plugin-path"),
+            help: ArgumentHelp("A folder to search for plug-ins (before ZOO_PLUGIN_PATH and the zoo executable's folders).", valueName: "dir"))
     var folders: [String] = []
 
     var urls: [URL] { folders.map { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL } }
