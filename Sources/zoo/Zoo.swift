@@ -21,6 +21,10 @@ struct Zoo: ParsableCommand {
             } catch let failure as CommandFailure {
                 printError("error: \(failure.message)")
                 Foundation.exit(failure.exitCode)
+            } catch where exitCode(for: error) == .success {
+                // `zoo COMMAND --help` parses as a command whose run throws the request for help.
+                print(fullMessage(for: error))
+                Foundation.exit(0)
             } catch let error where !(error is ValidationError || error is ExitCode || error is CleanExit) {
                 // A refusal while running (a file, a library, a module): the message alone, no usage.
                 printError("error: \(error)")
