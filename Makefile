@@ -5,8 +5,11 @@
 #   make compare  zoo-bench against PyTorch in alternating rounds (needs PyTorch: TORCH_PYTHON)
 #   make sanitize the core, reader, host and kit tests and a 1,000-step run under ASan/UBSan/LSan
 #   make memcheck a training run's memory under valgrind: no growth from 100 to 1,000 steps
+#   make install  build in release and install zoo, the built-in plug-ins, zoo_plugin.h and zoo-plugin.pc
+#                 under PREFIX (default /usr/local), staged under DESTDIR when given; make uninstall
 
-DEBIAN_PACKAGES := libopenblas-dev libffi-dev libdlpack-dev zlib1g-dev dataset-fashion-mnist
+# pkgconf: the install test reads the installed zoo-plugin.pc with pkg-config.
+DEBIAN_PACKAGES := libopenblas-dev libffi-dev libdlpack-dev zlib1g-dev dataset-fashion-mnist pkgconf
 SWIFT ?= swift
 # Tests run in release with testing enabled: numeric kernels in unoptimised Swift are too slow.
 TEST_FLAGS := -c release -Xswiftc -enable-testing
@@ -15,7 +18,10 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 # them never run plug-in code.
 SEAL = seal() { .build/release/zoo plugin seal $$1/lib*.so >/dev/null; }; seal
 
-.PHONY: demo test deps bench build compare sanitize memcheck
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: demo test deps bench build compare sanitize memcheck install uninstall
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -34,6 +40,13 @@ test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SEAL) .build/release
 	$(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
+
+# What goes where: Scripts/install.sh. The tests call that script on the test build, so they never rebuild.
+install: build
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" Scripts/install.sh .build/release
+
+uninstall:
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" Scripts/install.sh --uninstall
 
 # The demo: Fashion-MNIST-LT (Debian's dataset-fashion-mnist) with a ConvNet and BatchFormer V1;
 # the run folder is runs/fashion-mnist-lt-batchformer/<name>-<timestamp>.

@@ -18,22 +18,36 @@ public struct PipelineBuilder {
     /// Folders searched for plug-ins before the manifest's own folder and `ZOO_PLUGIN_PATH`.
     public var pluginFolders: [URL]
     public var environment: [String: String]
+    /// The executable whose folders are searched last (see `PluginSearchPath`); nil searches neither.
+    public var executable: URL?
+    /// When given, every plug-in must be the library the lock holds for it (the same SHA-256);
+    /// one that is not, or that the lock lacks, is refused before any plug-in is loaded.
+    public var lock: PluginLock?
 
     public init(registry: PluginRegistry = PluginRegistry(), pluginFolders: [URL] = [],
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+                environment: [String: String] = ProcessInfo.processInfo.environment,
+                executable: URL? = PluginSearchPath.processExecutable, lock: PluginLock? = nil) {
         self.registry = registry
         self.pluginFolders = pluginFolders
         self.environment = environment
+        self.executable = executable
+        self.lock = lock
+    }
+
+    /// The folders searched for the plug-ins of a manifest in `manifestFolder`, in order.
+    func searchPath(manifestFolder: URL) -> PluginSearchPath {
+        PluginSearchPath(explicit: pluginFolders, manifestFolder: manifestFolder, environment: environment, executable: executable)
     }
 
     func resolver(manifestFolder: URL) -> PluginResolver {
-        PluginResolver(registry: registry,
-                       searchPath: PluginSearchPath(explicit: pluginFolders, manifestFolder: manifestFolder, environment: environment))
+        PluginResolver(registry: registry, searchPath: searchPath(manifestFolder: manifestFolder), lock: lock)
     }
 
-    /// Resolves, binds and creates every stage of the manifest; throws every problem.
+    /// Resolves, binds and creates every stage of the manifest; throws every problem. With a lock,
+    /// the plug-ins are checked against it first, and any refusal is thrown before one is loaded.
     public func prepare(_ loaded: LoadedManifest) throws(ManifestError) -> PipelineDraft {
-        var creation = StageCreation(loaded: loaded, resolver: resolver(manifestFolder: loaded.folder))
+        let resolver = resolver(manifestFolder: loaded.folder)
+        var creation = StageCreation(loaded: try resolver.pinnedToLock(loaded), resolver: resolver)
         return try creation.run()
     }
 
@@ -59,7 +73,7 @@ public struct PipelineBuilder {
             let reported = Set(problems.map(\.path))
             let resolver = resolver(manifestFolder: file.deletingLastPathComponent())
             var found: [ManifestDiagnostic] = []
-            resolver.loadPlugins(of: document, diagnostics: &found)
+            resolver.loadPlugins(of: document, manifest: file.standardizedFileURL, diagnostics: &found)
             for (path, kind) in PluginResolver.stages(of: document) {
                 guard case .string(let name)? = document.node(at: "\(path).module")?.value else { continue }
                 if case .problem(let problem) = resolver.module(name, at: path, kind: kind, document: document) { found.append(problem) }

@@ -12,12 +12,19 @@ import ZooValue
 struct PluginResolver {
     let registry: PluginRegistry
     let searchPath: PluginSearchPath
+    /// When given, every plug-in must be the library it locks (see `pinnedToLock`).
+    var lock: PluginLock?
+
+    /// How a manifest entry names its library: by path when it gives one, else by name.
+    static func reference(of spec: PluginSpec) -> PluginReference {
+        spec.path.map { .path($0) } ?? .name(spec.name ?? "")
+    }
 
     /// Loads the manifest's plug-ins and records their versions, files and hashes in the manifest.
     func loadPlugins(_ loaded: LoadedManifest, diagnostics: inout [ManifestDiagnostic]) -> Manifest {
         var manifest = loaded.manifest
         for (index, spec) in manifest.plugins.enumerated() {
-            let reference: PluginReference = spec.path.map { .path($0) } ?? .name(spec.name ?? "")
+            let reference = PluginResolver.reference(of: spec)
             let path = "plugins[\(index)]"
             do {
                 let library = try load(reference, sha256: spec.sha256)
@@ -40,21 +47,32 @@ struct PluginResolver {
     }
 
     /// Loads the plug-ins that can be read from a document that did not decode as a manifest, so
-    /// that one run still reports every plug-in problem.
-    func loadPlugins(of document: ManifestNode, diagnostics: inout [ManifestDiagnostic]) {
+    /// that one run still reports every plug-in problem. With a lock, only the libraries it locks
+    /// are loaded (`manifest` is the document's file, for the refusals' advice).
+    func loadPlugins(of document: ManifestNode, manifest: URL, diagnostics: inout [ManifestDiagnostic]) {
         guard case .array(let entries)? = document["plugins"]?.value else { return }
         for (index, entry) in entries.enumerated() {
             let reference: PluginReference
             let key: String
+            let text: String
             if case .string(let path)? = entry["path"]?.value {
-                (reference, key) = (.path(path), "plugins[\(index)].path")
+                (reference, key, text) = (.path(path), "plugins[\(index)].path", path)
             } else if case .string(let name)? = entry["name"]?.value {
-                (reference, key) = (.name(name), "plugins[\(index)].name")
+                (reference, key, text) = (.name(name), "plugins[\(index)].name", name)
             } else {
                 continue
             }
             var sha256: String?
             if case .string(let text)? = entry["sha256"]?.value { sha256 = text.lowercased() }
+            if let lock {
+                do {
+                    let locked = try lock.lockedSHA256(of: text, reference: reference, searchPath: searchPath, manifest: manifest)
+                    sha256 = sha256 ?? locked
+                } catch {
+                    diagnostics.append(ManifestDiagnostic(location: nil, path: "", message: error.description))
+                    continue
+                }
+            }
             do {
                 _ = try load(reference, sha256: sha256)
             } catch {

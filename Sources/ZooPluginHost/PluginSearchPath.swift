@@ -22,8 +22,10 @@ public enum PluginReference: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The folders plug-ins load from, in the order they are searched: explicitly configured folders,
-/// then the manifest's own folder, then the folders of `ZOO_PLUGIN_PATH`. The current directory is
-/// never searched unless it is one of these.
+/// then the manifest's own folder, then the folders of `ZOO_PLUGIN_PATH`, then the folder of the
+/// running executable and `<that folder>/../lib/zoo/plugins` (the installed layout), those two only
+/// when they exist. A folder is searched once, at its first place. The current directory is never
+/// searched unless it is one of these.
 public struct PluginSearchPath: Sendable, Equatable {
     public static let environmentVariable = "ZOO_PLUGIN_PATH"
 
@@ -40,19 +42,50 @@ public struct PluginSearchPath: Sendable, Equatable {
     ///   - manifestFolder: the folder of the manifest being loaded, searched next; relative paths
     ///     are resolved against it.
     ///   - environment: the environment to read `ZOO_PLUGIN_PATH` from (the process's by default).
+    ///   - executable: the running executable, whose folders are searched last (the process's by
+    ///     default; nil searches neither).
     public init(
         explicit: [URL] = [], manifestFolder: URL? = nil,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        executable: URL? = PluginSearchPath.processExecutable
     ) {
         let parsed = PluginSearchPath.parse(environment[PluginSearchPath.environmentVariable] ?? "")
         self.manifestFolder = manifestFolder?.standardizedFileURL
         self.ignoredEnvironmentEntries = parsed.ignored
         var folders: [URL] = []
-        for folder in explicit + (manifestFolder.map { [$0] } ?? []) + parsed.folders {
+        var seen = Set<String>()
+        let installed = executable.map(PluginSearchPath.executableFolders) ?? []
+        for folder in explicit + (manifestFolder.map { [$0] } ?? []) + parsed.folders + installed {
             let standard = folder.standardizedFileURL
-            if !folders.contains(where: { $0.path == standard.path }) { folders.append(standard) }
+            if seen.insert(PluginSearchPath.realPath(standard.path) ?? standard.path).inserted { folders.append(standard) }
         }
         self.folders = folders
+    }
+
+    /// The running executable's file with every symbolic link resolved (`/proc/self/exe`, or the
+    /// command's first word when that cannot be read), or nil when neither names a file.
+    public static var processExecutable: URL? {
+        let named = CommandLine.arguments.first.flatMap { $0.contains("/") ? $0 : nil }
+        return (realPath("/proc/self/exe") ?? named.flatMap(realPath)).map { URL(fileURLWithPath: $0, isDirectory: false) }
+    }
+
+    /// The folders an executable brings, in order: its own folder (a build folder, where the built
+    /// plug-ins sit beside `zoo`) and `../lib/zoo/plugins` (where `make install` puts them beside
+    /// `bin/zoo`); only those that are directories.
+    public static func executableFolders(of executable: URL) -> [URL] {
+        let folder = executable.standardizedFileURL.deletingLastPathComponent()
+        let installed = folder.appendingPathComponent("../lib/zoo/plugins", isDirectory: true).standardizedFileURL
+        return [folder, installed].filter { candidate in
+            var status = stat()
+            return stat(candidate.path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+        }
+    }
+
+    /// `path` with every symbolic link resolved, or nil when it does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// Splits a `ZOO_PLUGIN_PATH` value at colons. Empty and relative entries are ignored, not

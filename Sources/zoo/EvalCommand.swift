@@ -4,14 +4,15 @@ import ZooManifest
 import ZooPipeline
 import ZooTrain
 
-/// `zoo eval MANIFEST --checkpoint CKPT [--set k=v]… [--out DIR] [--plugin-path DIR]…`.
+/// `zoo eval MANIFEST --checkpoint CKPT [--set k=v]… [--out DIR] [--plugin-path DIR]… [--lock FILE | --no-lock]`.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval", abstract: "Evaluate a checkpoint on a manifest's test data.",
         discussion: """
             Builds the pipeline, loads the checkpoint strictly (every state tensor by name and shape, nothing \
             else), runs the test data in evaluation mode and prints overall, many-, medium- and few-shot accuracy. \
-            With --out, writes evaluation.json and confusion.csv there. Exit codes: 0 done, 1 the run failed, \
+            With --out, writes evaluation.json and confusion.csv there. A lock file (zoo.lock beside the manifest, \
+            or --lock) holds every plug-in to the library it locks, as for zoo train. Exit codes: 0 done, 1 the run failed, \
             2 a usage, manifest, data-path or checkpoint error.
 
             Example:
@@ -32,8 +33,11 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var pluginPath: PluginPathOptions
 
+    @OptionGroup var lockOptions: LockOptions
+
     func run() throws {
-        let (pipeline, file) = try buildPipeline(manifest: manifest, overrides: overrides, pluginFolders: pluginPath.urls)
+        let lock = try lockOptions.lock(forManifest: manifest)
+        let (pipeline, file) = try buildPipeline(manifest: manifest, overrides: overrides, pluginFolders: pluginPath.urls, lock: lock)
         do {
             let archive = try Checkpoint.load(URL(fileURLWithPath: checkpoint), into: pipeline)
             let test = try TrainingData.loadTest(pipeline.manifest, folder: file.deletingLastPathComponent())

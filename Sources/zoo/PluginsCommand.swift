@@ -5,11 +5,12 @@ import ZooPipeline
 import ZooPluginHost
 import ZooValue
 
-/// `zoo plugins list|inspect`: the plug-ins of the search path.
+/// `zoo plugins list|inspect|lock`: the plug-ins of the search path.
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "plugins", abstract: "List and inspect the plug-ins of the search path (--plugin-path, then ZOO_PLUGIN_PATH).",
-        subcommands: [List.self, Inspect.self])
+        commandName: "plugins",
+        abstract: "List, inspect and lock the plug-ins of the search path (--plugin-path, ZOO_PLUGIN_PATH, then the zoo executable's folders).",
+        subcommands: [List.self, Inspect.self, LockCommand.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List every plug-in found in the search path, with its modules.",

@@ -5,12 +5,15 @@ import ZooPipeline
 import ZooPluginHost
 import ZooTrain
 
-/// Loads a manifest and builds its pipeline with the run's seed; manifest problems exit 2.
-func buildPipeline(manifest: String, overrides: [String], pluginFolders: [URL]) throws -> (Pipeline, URL) {
+/// Loads a manifest and builds its pipeline with the run's seed, its plug-ins held to `lock` when
+/// one is given and loaded into `registry`; manifest and lock problems exit 2.
+func buildPipeline(manifest: String, overrides: [String], pluginFolders: [URL], lock: PluginLock? = nil,
+                   registry: PluginRegistry = PluginRegistry()) throws -> (Pipeline, URL) {
     let file = URL(fileURLWithPath: manifest).standardizedFileURL
     do {
         let parsed = try overrides.map { text throws(ManifestError) in try ManifestOverride(text) }
-        let (built, problems) = PipelineBuilder(pluginFolders: pluginFolders).validate(file: file, overrides: parsed)
+        let builder = PipelineBuilder(registry: registry, pluginFolders: pluginFolders, lock: lock)
+        let (built, problems) = builder.validate(file: file, overrides: parsed)
         guard let pipeline = built else { throw ManifestError(problems) }
         return (pipeline, file)
     } catch let error as ManifestError {
@@ -36,7 +39,7 @@ func fail(_ error: any Error) -> ExitCode {
     return ExitCode(1)
 }
 
-/// `zoo train MANIFEST [--set k=v]… [--out DIR] [--plugin-path DIR]…`.
+/// `zoo train MANIFEST [--set k=v]… [--out DIR] [--plugin-path DIR]… [--lock FILE | --no-lock]`.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train a model from a manifest.",
@@ -46,7 +49,8 @@ struct TrainCommand: ParsableCommand {
             evaluation.json, confusion.csv and checkpoint.safetensors. Ctrl-C or SIGTERM stops the run after the \
             step in progress, writes the checkpoint and prints the command that resumes it; --resume continues \
             exactly where the checkpoint stopped (same losses and weights as a run never stopped, for the same \
-            thread count). Exit codes: 0 done, 1 the run failed (e.g. the loss stopped being finite), 2 a usage, \
+            thread count). With a lock file (zoo.lock beside the manifest, or --lock), every plug-in must be the \
+            library it locks, by SHA-256, or the run is refused before any plug-in loads. Exit codes: 0 done, 1 the run failed (e.g. the loss stopped being finite), 2 a usage, \
             manifest, data-path or checkpoint error, 130 (SIGINT) or 143 (SIGTERM) stopped with a checkpoint.
 
             Examples:
@@ -71,12 +75,15 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var pluginPath: PluginPathOptions
 
+    @OptionGroup var lockOptions: LockOptions
+
     func validate() throws {
         guard logEvery >= 0 else { throw ValidationError("--log-every must not be negative") }
     }
 
     func run() throws {
-        let (pipeline, file) = try buildPipeline(manifest: manifest, overrides: overrides, pluginFolders: pluginPath.urls)
+        let lock = try lockOptions.lock(forManifest: manifest)
+        let (pipeline, file) = try buildPipeline(manifest: manifest, overrides: overrides, pluginFolders: pluginPath.urls, lock: lock)
         let checkpoint = resume.map { URL(fileURLWithPath: $0).standardizedFileURL }
         let folder = out.map { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL }
             ?? checkpoint?.deletingLastPathComponent()
@@ -86,6 +93,7 @@ struct TrainCommand: ParsableCommand {
         for plugin in pipeline.manifest.plugins {
             say("plug-in \(plugin.name ?? "?") \(plugin.version ?? "?") (\(plugin.file ?? plugin.path ?? "?"))")
         }
+        if let lockFile = lock?.file { say("plug-ins as locked in \(lockFile.path)") }
         Interruption.install()
         let options = TrainerOptions(runFolder: folder, dataFolder: file.deletingLastPathComponent(), logEvery: logEvery,
                                      resume: checkpoint, stopRequested: Interruption.requested)
@@ -106,6 +114,7 @@ struct TrainCommand: ParsableCommand {
         var words = [CommandLine.arguments.first ?? "zoo", "train", manifest]
         words += overrides.flatMap { ["--set", $0] }
         words += pluginPath.folders.flatMap { ["--plugin-path", $0] }
+        words += lockOptions.arguments
         if folder != checkpoint.deletingLastPathComponent() { words += ["--out", folder.path] }
         words += ["--resume", checkpoint.path]
         return words.map(shellWord).joined(separator: " ")

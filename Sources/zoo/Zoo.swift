@@ -21,6 +21,10 @@ struct Zoo: ParsableCommand {
             } catch let failure as CommandFailure {
                 printError("error: \(failure.message)")
                 Foundation.exit(failure.exitCode)
+            } catch where exitCode(for: error) == .success {
+                // `zoo COMMAND --help` parses as a command whose run throws the request for help.
+                print(fullMessage(for: error))
+                Foundation.exit(0)
             } catch let error where !(error is ValidationError || error is ExitCode || error is CleanExit) {
                 // A refusal while running (a file, a library, a module): the message alone, no usage.
                 printError("error: \(error)")
@@ -59,9 +63,11 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// `--plugin-path DIR`, repeatable: folders searched for plug-ins before `ZOO_PLUGIN_PATH`.
+/// `--plugin-path DIR`, repeatable: folders searched for plug-ins before `ZOO_PLUGIN_PATH` and the
+/// folders of the `zoo` executable (its own, and `../lib/zoo/plugins`).
 struct PluginPathOptions: ParsableArguments {
-    @Option(name: .customLong("plugin-path"), help: ArgumentHelp("A folder to search for plug-ins (before ZOO_PLUGIN_PATH).", valueName: "dir"))
+    @Option(name: .customLong("plugin-path"),
+            help: ArgumentHelp("A folder to search for plug-ins (before ZOO_PLUGIN_PATH and the zoo executable's folders).", valueName: "dir"))
     var folders: [String] = []
 
     var urls: [URL] { folders.map { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL } }

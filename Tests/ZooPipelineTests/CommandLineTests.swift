@@ -238,4 +238,16 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(usage.status, 2, usage.output)
         XCTAssertTrue(usage.output.contains("Missing expected argument '<manifest>'"), usage.output)
     }
+
+    /// `--help` after a command prints that command's help and exits 0.
+    func testHelpOfACommandIsItsUsage() throws {
+        for (arguments, overview) in [(["train", "--help"], "OVERVIEW: Train a model from a manifest."),
+                                      (["plugins", "lock", "--help"], "OVERVIEW: Write the plug-ins a manifest resolves to into a lock file (zoo.lock beside it).")] {
+            let result = try runZoo(arguments, environment: [:])
+            XCTAssertEqual(result.status, 0, result.output)
+            // The help is wrapped at 80 columns.
+            XCTAssertTrue(result.output.replacingOccurrences(of: "\n", with: " ").hasPrefix(overview + " "), result.output)
+            XCTAssertTrue(result.output.contains("USAGE: zoo \(arguments.dropLast().joined(separator: " ")) <manifest>"), result.output)
+        }
+    }
 }

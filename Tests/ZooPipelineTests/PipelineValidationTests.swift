@@ -19,7 +19,7 @@ final class PipelineValidationTests: XCTestCase {
 
     func errors(_ url: URL) -> [String] {
         do {
-            _ = try PipelineBuilder(environment: [:]).build(file: url)
+            _ = try PipelineBuilder(environment: [:], executable: nil).build(file: url)
             return []
         } catch {
             return error.diagnostics.map(\.description)

@@ -18,10 +18,51 @@ final class PluginSearchPathTests: XCTestCase {
         let path = PluginSearchPath(
             explicit: [URL(fileURLWithPath: "/explicit"), URL(fileURLWithPath: "/shared")],
             manifestFolder: URL(fileURLWithPath: "/recipes/mnist"),
-            environment: ["ZOO_PLUGIN_PATH": "/env/a:/shared:.", "PATH": "/usr/bin"])
+            environment: ["ZOO_PLUGIN_PATH": "/env/a:/shared:.", "PATH": "/usr/bin"], executable: nil)
         XCTAssertEqual(path.folders.map(\.path), ["/explicit", "/shared", "/recipes/mnist", "/env/a"])
         XCTAssertEqual(path.ignoredEnvironmentEntries, ["."])
-        XCTAssertEqual(PluginSearchPath(environment: [:]).folders, [], "no folder, not even the current directory, by default")
+        XCTAssertEqual(PluginSearchPath(environment: [:], executable: nil).folders, [], "no folder, not even the current directory")
+    }
+
+    /// After the explicit folders, the manifest's folder and ZOO_PLUGIN_PATH: the executable's own
+    /// folder, then `../lib/zoo/plugins` beside it (the installed layout), each only when it exists
+    /// and only at its first place.
+    func testExecutableFoldersComeLastOnceEachAndOnlyWhenTheyExist() throws {
+        let prefix = try TestPlugins.makeFolder()
+        let bin = prefix.appendingPathComponent("bin", isDirectory: true)
+        let installed = prefix.appendingPathComponent("lib/zoo/plugins", isDirectory: true)
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let executable = bin.appendingPathComponent("zoo")
+        let manifest = try TestPlugins.makeFolder(), environment = try TestPlugins.makeFolder()
+
+        // Without lib/zoo/plugins, only the executable's folder is added.
+        XCTAssertEqual(PluginSearchPath(manifestFolder: manifest, environment: ["ZOO_PLUGIN_PATH": environment.path], executable: executable)
+                        .folders.map(\.path), [manifest.path, environment.path, bin.path])
+        try FileManager.default.createDirectory(at: installed, withIntermediateDirectories: true)
+        XCTAssertEqual(PluginSearchPath(manifestFolder: manifest, environment: ["ZOO_PLUGIN_PATH": environment.path], executable: executable)
+                        .folders.map(\.path), [manifest.path, environment.path, bin.path, installed.path])
+
+        // A folder named earlier (here through a symbolic link) is not searched again.
+        let link = try TestPlugins.makeFolder().appendingPathComponent("plugins")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: installed)
+        XCTAssertEqual(PluginSearchPath(explicit: [link], environment: ["ZOO_PLUGIN_PATH": bin.path], executable: executable).folders.map(\.path),
+                       [link.path, bin.path])
+
+        // A library there is found by name, after every earlier folder.
+        let library = try touch("libzoo-heads.so", in: installed)
+        XCTAssertEqual(try PluginSearchPath(environment: [:], executable: executable).locate(.name("zoo-heads")).path, library.path)
+        XCTAssertThrowsError(try PluginSearchPath(environment: [:], executable: executable).locate(.name("zoo-losses"))) { error in
+            XCTAssertEqual("\(error)",
+                           "plug-in \"zoo-losses\" not found: looked for zoo-losses, zoo-losses.so, libzoo-losses.so, and for a sealed library (NAME.zoo.json) of that name, in \(bin.path), \(installed.path) (add its folder to ZOO_PLUGIN_PATH or give the library's path)")
+        }
+    }
+
+    /// By default the executable is this process's, its symbolic links resolved.
+    func testTheDefaultExecutableIsTheRunningProcess() throws {
+        let running = try XCTUnwrap(PluginSearchPath.processExecutable)
+        let argument = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath()
+        XCTAssertEqual(running.path, argument.path)
+        XCTAssertEqual(PluginSearchPath(environment: [:]).folders.first?.path, running.deletingLastPathComponent().path)
     }
 
     func testFindsTheFirstMatchInFolderThenNameOrder() throws {
@@ -29,10 +70,10 @@ final class PluginSearchPathTests: XCTestCase {
         _ = try touch("libfocal-loss.so", in: second)
         let bare = try touch("focal-loss", in: third)
         _ = try touch("focal-loss.so", in: third)
-        let path = PluginSearchPath(explicit: [first], manifestFolder: second, environment: ["ZOO_PLUGIN_PATH": third.path])
+        let path = PluginSearchPath(explicit: [first], manifestFolder: second, environment: ["ZOO_PLUGIN_PATH": third.path], executable: nil)
         XCTAssertEqual(try path.locate(.name("focal-loss")).path, second.appendingPathComponent("libfocal-loss.so").path)
 
-        let later = PluginSearchPath(explicit: [first], environment: ["ZOO_PLUGIN_PATH": third.path])
+        let later = PluginSearchPath(explicit: [first], environment: ["ZOO_PLUGIN_PATH": third.path], executable: nil)
         XCTAssertEqual(try later.locate(.name("focal-loss")).path, bare.path, "NAME before NAME.so before libNAME.so")
 
         // A directory with the plug-in's name (its sources, say) is passed over.
@@ -43,7 +84,7 @@ final class PluginSearchPathTests: XCTestCase {
 
     func testNotFoundListsEveryFolder() throws {
         let first = try TestPlugins.makeFolder(), second = try TestPlugins.makeFolder()
-        let path = PluginSearchPath(explicit: [first], manifestFolder: nil, environment: ["ZOO_PLUGIN_PATH": second.path])
+        let path = PluginSearchPath(explicit: [first], manifestFolder: nil, environment: ["ZOO_PLUGIN_PATH": second.path], executable: nil)
         XCTAssertThrowsError(try path.locate(.name("batchformer"))) { error in
             let error = error as! PluginError
             XCTAssertEqual(error.code, .fileNotFound)
@@ -51,7 +92,7 @@ final class PluginSearchPathTests: XCTestCase {
             XCTAssertEqual(error.description,
                            "plug-in \"batchformer\" not found: looked for batchformer, batchformer.so, libbatchformer.so, and for a sealed library (NAME.zoo.json) of that name, in \(first.path), \(second.path) (add its folder to ZOO_PLUGIN_PATH or give the library's path)")
         }
-        XCTAssertThrowsError(try PluginSearchPath(environment: [:]).locate(.name("batchformer"))) { error in
+        XCTAssertThrowsError(try PluginSearchPath(environment: [:], executable: nil).locate(.name("batchformer"))) { error in
             XCTAssertEqual("\(error)",
                            "plug-in \"batchformer\" not found: there are no plug-in folders to look in (add its folder to ZOO_PLUGIN_PATH or give the library's path)")
         }
