@@ -13,6 +13,7 @@ final class CIFARResNetBackbone: Backbone {
     }
 
     static let name = "resnet-cifar"
+    static let examples = [ModuleExample(#"{"depth": 8, "in_channels": 3}"#, inputs: [[4, 3, 32, 32]])]
     static let summary = "CIFAR ResNet-20/32/44/56/110 (6n+2, option-A shortcuts) without classifier: [B, C, H, W] -> [B, 64]"
     static let documentation = """
         The CIFAR ResNet of He et al. (2016) as ZooNN's CIFARResNet without fc: conv 3x3 (16) + BN + ReLU, \

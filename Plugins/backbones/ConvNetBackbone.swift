@@ -16,6 +16,7 @@ final class ConvNetBackbone: Backbone {
     }
 
     static let name = "convnet"
+    static let examples = [ModuleExample(#"{"in_channels": 1, "channels": [8, 16]}"#, inputs: [[4, 1, 28, 28]])]
     static let summary = "small ConvNet (conv3x3-BN-ReLU-maxpool blocks, global average pool): [B, C, H, W] -> [B, channels.last]"
     static let documentation = """
         For small images such as Fashion-MNIST's 1x28x28. One block per entry of channels (default [32, 64]): \

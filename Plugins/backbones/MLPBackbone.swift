@@ -14,6 +14,7 @@ final class MLPBackbone: Backbone {
     }
 
     static let name = "mlp"
+    static let examples = [ModuleExample(#"{"in_dim": 20, "hidden": [32, 16]}"#)]
     static let summary = "multilayer perceptron: [B, in_dim] -> features [B, hidden.last]"
     static let documentation = """
         Linear layers fc1, fc2, ... of widths in_dim -> hidden[0] -> ... -> hidden[last], each followed by \

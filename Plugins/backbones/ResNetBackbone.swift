@@ -10,6 +10,7 @@ final class ResNetBackbone: Backbone {
     }
 
     static let name = "resnet"
+    static let examples = [ModuleExample(#"{"depth": 18}"#, inputs: [[2, 3, 64, 64]])]
     static let summary = "ImageNet ResNet-18/34/50 (torchvision's structure and names) without fc: [B, 3, H, W] -> [B, 512 or 2048]"
     static let documentation = """
         torchvision's ResNet (v1.5) without the classifier: conv 7x7/2 (64) + BN + ReLU, max pool 3x3/2 (padding 1), \

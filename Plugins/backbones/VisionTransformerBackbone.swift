@@ -18,6 +18,7 @@ final class VisionTransformerBackbone: Backbone {
     }
 
     static let name = "vit"
+    static let examples = [ModuleExample(#"{"image_size": 32, "patch_size": 8, "dim": 32, "depth": 2, "heads": 2}"#, inputs: [[4, 3, 32, 32]])]
     static let summary = "small Vision Transformer (pre-norm, GELU): [B, C, S, S] -> class token [B, dim] or tokens [B, N+1, dim]"
     static let documentation = """
         Patches of patch_size x patch_size embedded by a strided convolution (patch_embed), a learned class token \

@@ -31,6 +31,7 @@ final class LinearHead: Module, Head {
     typealias Configuration = HeadDimensions
 
     static let name = "linear"
+    static let examples = [ModuleExample(#"{"in_dim": 16, "num_classes": 5}"#)]
     static let summary = "linear classifier: logits = x W^T + b (torch.nn.Linear)"
     static let documentation = """
         Input: features [B, in_dim]. Output: logits [B, num_classes] = x W^T + b. Parameters weight \
@@ -67,6 +68,7 @@ final class CosineHead: Module, Head {
     }
 
     static let name = "cosine"
+    static let examples = [ModuleExample(#"{"in_dim": 16, "num_classes": 5, "scale": 16, "bias": true}"#)]
     static let summary = "cosine classifier: scale * cos(x, w_c), normalised features and weight rows"
     static let documentation = """
         Input: features [B, in_dim]. Output: logits [B, num_classes], logit_c = scale * <x / |x|, w_c / |w_c|> \
@@ -109,6 +111,7 @@ final class TauNormHead: Module, Head {
     }
 
     static let name = "tau-norm"
+    static let examples = [ModuleExample(#"{"in_dim": 16, "num_classes": 5, "tau": 0.7}"#)]
     static let summary = "tau-normalised linear classifier: weight rows divided by |w_c|^tau (Kang et al. 2020)"
     static let documentation = """
         Input: features [B, in_dim]. Output: logits [B, num_classes] = x (w_c / |w_c|^tau)^T + b_c: each class's \
@@ -155,6 +158,7 @@ final class MLPHead: Module, Head {
     }
 
     static let name = "mlp-head"
+    static let examples = [ModuleExample(#"{"in_dim": 16, "num_classes": 5, "hidden": 32}"#)]
     static let summary = "two-layer classifier: fc2(relu(fc1(x)))"
     static let documentation = """
         Input: features [B, in_dim]. Output: logits [B, num_classes] = fc2(relu(fc1(x))), fc1 a torch.nn.Linear \

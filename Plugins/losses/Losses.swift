@@ -60,6 +60,7 @@ func lossShapes(_ module: String, _ inputShapes: [[Int]], classes: Int?) throws 
 final class CrossEntropyLoss: Module, Loss {
     typealias Configuration = NoConfiguration
     static let name = "cross-entropy"
+    static let examples = [ModuleExample(#"{}"#, inputs: [[4, 5]])]
     static let summary = "softmax cross-entropy (F.cross_entropy)"
     static let documentation = "Mean over the batch of -log softmax(z)_y, as F.cross_entropy. " + batchAndLabels
     static var threading: ModuleThreading { .reentrant }
@@ -77,6 +78,7 @@ final class LabelSmoothingLoss: Module, Loss {
         @Key("epsilon", minimum: 0, maximum: 1, "the smoothing weight") var epsilon: Float = 0.1
     }
     static let name = "label-smoothing"
+    static let examples = [ModuleExample(#"{"epsilon": 0.1}"#, inputs: [[4, 5]])]
     static let summary = "cross-entropy with label smoothing (F.cross_entropy label_smoothing=epsilon)"
     static let documentation = """
         Cross-entropy against the smoothed target (1 - epsilon) * onehot(y) + epsilon / C, with PyTorch's \
@@ -103,6 +105,7 @@ final class FocalLoss: Module, Loss {
         @Key("gamma", minimum: 0, "the focusing parameter") var gamma: Float = 2
     }
     static let name = "focal"
+    static let examples = [ModuleExample(#"{"gamma": 2}"#, inputs: [[4, 5]])]
     static let summary = "focal loss: cross-entropy weighted by (1 - p_y)^gamma (Lin et al. 2017)"
     static let documentation = """
         Mean over the batch of -(1 - p_y)^gamma * log p_y with p = softmax(z): cross-entropy that down-weights \
@@ -133,6 +136,7 @@ final class ClassBalancedLoss: Module, Loss {
         var classCounts = ClassCounts()
     }
     static let name = "class-balanced"
+    static let examples = [ModuleExample(#"{"class_counts": [500, 120, 40, 9, 2], "beta": 0.999}"#)]
     static let summary = "class-balanced cross-entropy: effective-number class weights (Cui et al. 2019)"
     static let documentation = """
         Cross-entropy with class weights w_c = (1 - beta) / (1 - beta^n_c), n_c = class_counts[c], normalised so \
@@ -163,6 +167,7 @@ final class ClassBalancedLoss: Module, Loss {
 final class BalancedSoftmaxLoss: Module, Loss {
     typealias Configuration = ClassCounts
     static let name = "balanced-softmax"
+    static let examples = [ModuleExample(#"{"class_counts": [500, 120, 40, 9, 2]}"#)]
     static let summary = "balanced softmax: cross-entropy on logits + log prior (Ren et al. 2020)"
     static let documentation = """
         Cross-entropy on the shifted logits z + log(prior), prior_c = n_c / sum(n), n = class_counts (length C, \
@@ -193,6 +198,7 @@ final class LogitAdjustedLoss: Module, Loss {
         var classCounts = ClassCounts()
     }
     static let name = "logit-adjusted"
+    static let examples = [ModuleExample(#"{"class_counts": [500, 120, 40, 9, 2], "tau": 1}"#)]
     static let summary = "logit-adjusted loss: cross-entropy on logits + tau * log prior (Menon et al. 2021)"
     static let documentation = """
         Cross-entropy on z + tau * log(prior), prior_c = n_c / sum(n), n = class_counts (length C, required). \
@@ -226,6 +232,7 @@ final class LDAMLoss: Module, Loss {
         var classCounts = ClassCounts()
     }
     static let name = "ldam"
+    static let examples = [ModuleExample(#"{"class_counts": [500, 120, 40, 9, 2], "max_margin": 0.5, "scale": 30}"#)]
     static let summary = "LDAM loss with deferred re-weighting (Cao et al. 2019)"
     static let documentation = """
         Label-distribution-aware margins: CE(scale * (z - m_y onehot(y))), m_c proportional to n_c^(-1/4) with the \

@@ -54,6 +54,7 @@ final class BatchFormerV1: Module, BatchRelation {
     typealias Configuration = BatchFormerConfiguration
 
     static let name = "batchformer-v1"
+    static let examples = [ModuleExample(#"{"dim": 16, "heads": 2}"#)]
     static let summary = "BatchFormer V1: a transformer encoder across the samples of the batch (two-stream, training only)"
     static let documentation = """
         Input: features [B, D] (float32, D = dim). The B samples of the mini-batch form ONE sequence of B tokens \
@@ -95,6 +96,7 @@ final class BatchFormerV2: Module, BatchRelation {
     typealias Configuration = BatchFormerConfiguration
 
     static let name = "batchformer-v2"
+    static let examples = [ModuleExample(#"{"dim": 8, "heads": 2}"#, inputs: [[4, 8, 3, 3]])]
     static let summary = "BatchFormer V2: a transformer encoder across the batch at every spatial position or token (two-stream, training only)"
     static let documentation = """
         Input: a dense map [B, C, H, W] (channels C = dim), or tokens [B, N, C], or features [B, C]. At every \

@@ -7,6 +7,7 @@ final class IdentityRelation: Module, BatchRelation {
     }
 
     static let name = "identity"
+    static let examples = [ModuleExample(#"{"dim": 16}"#)]
     static let summary = "returns its input unchanged (an ablation stand-in for BatchFormer)"
     static let documentation = """
         Input: any float32 tensor whose first axis is the batch (features [B, D], maps [B, C, H, W], tokens \

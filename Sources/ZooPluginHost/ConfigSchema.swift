@@ -6,7 +6,8 @@ import ZooValue
 /// schema), `enum`, `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` (numbers, or the
 /// draft-4 booleans), `items` (one schema for every element) and `default` (filled in when the key
 /// is missing). The annotation `x-zoo-from` on a top-level property binds the key to a value the
-/// host derives (`ConfigBinding`). Other keywords (`title`, `description`, ...) are ignored.
+/// host derives (`ConfigBinding`); `examples` with `x-zoo-example-inputs` give complete example
+/// configurations and their input shapes (`ConfigExample`). Other keywords (`title`, `description`, ...) are ignored.
 ///
 /// Validation never stops at the first problem: it returns every problem with its key path
 /// (`attention.heads: expected integer, found "four"`).
@@ -16,6 +17,8 @@ public struct ConfigSchema: Sendable {
     public let json: JSONValue
     /// The keys whose values the host derives (`"x-zoo-from"`), in property order.
     public let bindings: [ConfigBinding]
+    /// The example configurations (`"examples"`), in order.
+    public let examples: [ConfigExample]
 
     /// Parses a schema from JSON text. Throws `ConfigSchemaError` when the text is not JSON, not an
     /// object, or uses a keyword of the subset wrongly (a default that fails its own schema too).
@@ -40,6 +43,14 @@ public struct ConfigSchema: Sendable {
         self.root = root
         self.json = value
         self.bindings = try ConfigBinding.declared(in: value)
+        self.examples = try ConfigExample.declared(in: value)
+        for (index, example) in examples.enumerated() {
+            var problems: [ConfigProblem] = []
+            _ = root.validate(example.configuration, path: "", problems: &problems)
+            if let first = problems.first {
+                throw ConfigSchemaError(path: "examples[\(index)]", message: "the example does not match the schema: \(first)")
+            }
+        }
     }
 
     /// The names of the top-level properties, in schema order.

@@ -90,6 +90,13 @@ final class Registry: @unchecked Sendable {
         if let existing = plugins[name] { return existing }
 
         try validate(name: name, version: version, modules: modules)
+        let schemas = try modules.map { type in
+            do {
+                return try type.publishedSchema()
+            } catch let error as PluginError {
+                throw PluginError.invalidArgument("plug-in \(name): \(error.message)")
+            }
+        }
         guard kinds.count + modules.count <= createSlots.count else {
             throw PluginError.invalidArgument(
                 "plug-in \(name): a library exports at most \(createSlots.count) module kinds")
@@ -99,7 +106,7 @@ final class Registry: @unchecked Sendable {
         for (index, type) in modules.enumerated() {
             let slot = kinds.count
             kinds.append(RegisteredKind(type: type, make: factory(type)))
-            descriptors[index] = UnsafePointer(descriptor(for: type, slot: slot))
+            descriptors[index] = UnsafePointer(descriptor(for: type, schema: schemas[index], slot: slot))
         }
         let info = UnsafeMutablePointer<zoo_plugin_info>.allocate(capacity: 1)
         info.initialize(to: zoo_plugin_info(
@@ -164,7 +171,7 @@ final class Registry: @unchecked Sendable {
         }
     }
 
-    private func descriptor(for type: any PluginModule.Type, slot: Int) -> UnsafeMutablePointer<zoo_module_descriptor> {
+    private func descriptor(for type: any PluginModule.Type, schema: String, slot: Int) -> UnsafeMutablePointer<zoo_module_descriptor> {
         let functions = UnsafeMutablePointer<zoo_module_functions>.allocate(capacity: 1)
         functions.initialize(to: zoo_module_functions(
             struct_size: UInt32(MemoryLayout<zoo_module_functions>.size), abi_minor: UInt16(ZOO_ABI_MINOR), reserved: 0,
@@ -178,7 +185,7 @@ final class Registry: @unchecked Sendable {
             input_count: Int32(type.inputCount), output_count: Int32(type.outputCount),
             batch_effect: type.batchEffect.rawValue, training_only: type.trainingOnly ? 1 : 0,
             name: permanent(type.name), summary: permanent(type.summary),
-            config_schema_json: permanent(type.configurationSchema), functions: UnsafePointer(functions),
+            config_schema_json: permanent(schema), functions: UnsafePointer(functions),
             documentation: type.documentation.isEmpty ? nil : permanent(type.documentation)))
         return descriptor
     }

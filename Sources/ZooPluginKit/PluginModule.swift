@@ -66,6 +66,9 @@ public protocol PluginModule: AnyObject {
     /// A JSON Schema object for `Configuration`: properties, types, ranges, defaults. Derived
     /// when `Configuration` is a `PluginConfiguration`.
     static var configurationSchema: String { get }
+    /// Complete example configurations, with input shapes where they are not implied
+    /// (`ModuleExample`): what `zoo plugin check` runs and `zoo describe` shows. Default: none.
+    static var examples: [ModuleExample] { get }
     /// Tensors forward takes, labels included. Default: 2 for a loss, 1 otherwise.
     static var inputCount: Int { get }
     /// Tensors forward returns. Default: 1.

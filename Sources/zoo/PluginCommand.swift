@@ -83,8 +83,15 @@ struct PluginCommand: ParsableCommand {
                 help: ArgumentHelp("A module's input shapes, e.g. head=4x64 (several inputs: 4x10,4).", valueName: "module=shape"))
         var inputShapes: [String] = []
 
+        @Option(name: .customLong("module"), help: ArgumentHelp("Check only this module (repeatable).", valueName: "name"))
+        var modules: [String] = []
+
         func run() throws {
             let loaded = try load(library)
+            let names = loaded.modules.map(\.name)
+            for name in modules where !names.contains(name) {
+                throw ValidationError("--module \(name): \(loaded.path) has no module \"\(name)\"; it has \(names.joined(separator: ", "))")
+            }
             var configurationsByModule: [String: JSONValue] = [:]
             for entry in configurations {
                 let (module, text) = try split(entry, option: "--config")
@@ -102,7 +109,8 @@ struct PluginCommand: ParsableCommand {
                 shapesByModule[module] = shapes
             }
             print("checking \(loaded.name) \(loaded.version) from \(loaded.path)")
-            let checks = PluginConformance.check(loaded, configurations: configurationsByModule, inputShapes: shapesByModule)
+            let checks = PluginConformance.check(loaded, modules: modules.isEmpty ? nil : Set(modules),
+                                                 configurations: configurationsByModule, inputShapes: shapesByModule)
             for check in checks { print("  \(check)") }
             let failed = checks.filter { !$0.passed }.count
             print("\(checks.count - failed) passed, \(failed) failed")

@@ -199,6 +199,10 @@ func describe(_ module: PluginDescription.Module) -> String {
         + "\(module.trainingOnly ? ", training only (skipped in evaluation)" : ""), \(module.threading == .reentrant ? "reentrant" : "serialised")")
     if let documentation = module.documentation, !documentation.isEmpty { lines.append("      \(documentation)") }
     lines.append("      config schema: \((try? JSONValue.parse(module.configSchemaJSON)) ?? .object([]))")
+    for example in (try? ConfigSchema(json: module.configSchemaJSON))?.examples ?? [] {
+        lines.append("      example: \(example.configuration.jsonText)"
+                     + (example.inputShapes.map { " with inputs " + $0.map { "\($0)" }.joined(separator: ", ") } ?? ""))
+    }
     return lines.joined(separator: "\n")
 }
 

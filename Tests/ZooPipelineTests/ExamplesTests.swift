@@ -37,6 +37,7 @@ final class ExamplesTests: XCTestCase {
         let text = try runZoo(["describe", "resnet-cifar", "--plugin-path", folder.path], environment: [:])
         XCTAssertEqual(text.status, 0, text.output)
         XCTAssertTrue(text.output.hasSuffix("parameters with the default configuration: 463,504\n"), text.output)
+        XCTAssertTrue(text.output.contains(#"      example: {"depth":8,"in_channels":3} with inputs [4, 3, 32, 32]"# + "\n"), text.output)
         let needs = try runZoo(["describe", "batchformer-v1", "--plugin-path", folder.path, "--json"], environment: [:])
         XCTAssertTrue(needs.output.contains(#""parameters" : "needs dim""#) || needs.output.contains(#""parameters": "needs dim""#), needs.output)
     }

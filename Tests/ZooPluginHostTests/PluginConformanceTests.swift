@@ -34,12 +34,17 @@ final class PluginConformanceTests: XCTestCase {
         XCTAssertEqual(checks[1].detail, "[4, 12]")
     }
 
-    func testCExampleWithoutConfigurationSaysWhatIsMissing() throws {
+    func testCExamplePassesWithItsSchemasExample() throws {
         let checks = PluginConformance.check(try Self.exampleLibrary("ZooExampleScaledHead"))
-        XCTAssertEqual(checks.count, 1)
-        XCTAssertFalse(checks[0].passed)
-        XCTAssertEqual(checks[0].description, "FAIL scaled-head: create — in_features: required key is missing; "
-                       + "out_features: required key is missing (pass a configuration)")
+        assertAllPass(checks)
+        XCTAssertEqual(checks[0].detail, #"{"in_features":12,"out_features":5,"scale":0.5}"#)
+        XCTAssertEqual(checks[1].detail, "[4, 12]", "the input width follows from in_features (x-zoo-from input.features)")
+    }
+
+    func testModuleWithoutExampleOrDefaultsSaysWhatIsMissing() throws {
+        let library = try PluginLibrary.load(file: TestPlugins.build(["NO_EXAMPLE"], name: "noexample", source: Self.planted))
+        let checks = PluginConformance.check(library)
+        XCTAssertEqual(checks.map(\.description), ["FAIL residual-linear: create — dim: required key is missing (pass a configuration)"])
     }
 
     func testWrongBackwardFailsTheFiniteDifferenceCheck() throws {
@@ -51,6 +56,39 @@ final class PluginConformanceTests: XCTestCase {
         // dx = 3·dy where 2·dy is right: along any direction the two differ by a third.
         XCTAssertTrue(backward.detail.hasPrefix("largest relative error 3.33e-01"), backward.detail)
         XCTAssertEqual(checks.filter { !$0.passed }.count, 1, "\(checks)")
+    }
+
+    static let planted = TestPlugins.packageRoot.appendingPathComponent("Tests/ZooPluginHostTests/Plugins/planted.c")
+
+    /// The relative error the check reports, read from its detail.
+    func reportedError(_ check: PluginConformance.Check) throws -> Double {
+        let words = check.detail.split(separator: " ")
+        return try XCTUnwrap(words.count > 3 ? Double(words[3]) : nil, check.detail)
+    }
+
+    /// y = x + x·Wᵀ + b passes as written; each planted bug fails the gradient check, on the tensor
+    /// it is in, and nothing else fails.
+    func testEachPlantedBackwardBugFailsOnItsTensor() throws {
+        let correct = PluginConformance.check(try PluginLibrary.load(file: TestPlugins.build([], name: "planted", source: Self.planted)))
+        assertAllPass(correct)
+        let backward = try XCTUnwrap(correct.first { $0.name == "backward against finite differences" })
+        XCTAssertLessThan(try reportedError(backward), 1e-4, backward.detail)
+
+        let bugs: [(define: String, tensor: String, error: ClosedRange<Double>)] = [
+            // Along dW's own direction the estimate is ‖dW‖/1.01: an error of 1 − 1/1.01.
+            ("SCALED_WEIGHT_GRADIENT", "parameter weight", 0.0098...0.0100),
+            ("DROPPED_RESIDUAL", "input 0", 0.1...2),
+            ("TRANSPOSED_WEIGHT_GRADIENT", "parameter weight", 0.1...2),
+            ("BIAS_GRADIENT_OF_LAST_ROW", "parameter bias", 0.1...2),
+        ]
+        for bug in bugs {
+            let library = try PluginLibrary.load(file: TestPlugins.build([bug.define], name: "planted", source: Self.planted))
+            let checks = PluginConformance.check(library)
+            XCTAssertEqual(checks.filter { !$0.passed }.map(\.name), ["backward against finite differences"], bug.define)
+            let failed = try XCTUnwrap(checks.first { $0.name == "backward against finite differences" }, bug.define)
+            XCTAssertTrue(failed.detail.contains("(\(bug.tensor))"), "\(bug.define): \(failed.detail)")
+            XCTAssertTrue(bug.error.contains(try reportedError(failed)), "\(bug.define): \(failed.detail)")
+        }
     }
 }
 

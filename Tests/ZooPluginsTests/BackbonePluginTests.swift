@@ -73,34 +73,14 @@ final class BackbonePluginTests: XCTestCase {
         XCTAssertTrue(creationError("resnet-cifar", #"{"depth": 32, "width": 2}"#).contains("width"))
     }
 
-    /// The conformance check (`zoo plugin check`) on small configurations. Every check is asserted
-    /// but one: through the ResNets' stacked training-mode BatchNorm layers, float32 finite
-    /// differences are too noisy to judge backward (the same holds in-process, without any
-    /// plug-in); their gradients are checked against PyTorch (resnet-cifar) and with a finer step
-    /// on sampled elements below.
-    func testEveryBackbonePassesTheConformanceCheck() throws {
-        let library = try BuiltInPlugins.library(Self.product)
-        let configurations: [String: JSONValue] = [
-            "mlp": try JSONValue.parse(#"{"in_dim": 12, "hidden": [16, 8], "activation": "gelu"}"#),
-            "convnet": try JSONValue.parse(#"{"channels": [3]}"#),
-            "resnet-cifar": try JSONValue.parse(#"{"depth": 8}"#),
-            "resnet": try JSONValue.parse(#"{"depth": 18}"#),
-            "vit": try JSONValue.parse(#"{"dim": 16, "depth": 1, "heads": 2, "patch_size": 8}"#),
-        ]
-        let inputShapes: [String: [[Int]]] = [
-            "mlp": [[4, 12]], "convnet": [[4, 1, 4, 4]], "resnet-cifar": [[4, 3, 8, 8]],
-            "resnet": [[2, 3, 32, 32]], "vit": [[3, 3, 32, 32]],
-        ]
-        let checks = PluginConformance.check(library, configurations: configurations, inputShapes: inputShapes)
+    /// The conformance check (`zoo plugin check`) with no flags: each backbone with its schema's
+    /// example, every check passed, the ResNets' through their training-mode BatchNorm layers too.
+    func testCheckWithNoFlagsPassesOnEveryBackbone() throws {
+        let checks = try BuiltInPlugins.checkWithExamples(Self.product)
         for name in ["mlp", "convnet", "resnet-cifar", "resnet", "vit"] {
-            XCTAssertEqual(checks.filter { $0.module == name }.map(\.name),
-                           ["create", "input shapes", "forward", "backward against finite differences",
-                            "bad configuration refused", "wrong input shape refused"], name)
+            XCTAssertEqual(checks.filter { $0.module == name }.map(\.name), BuiltInPlugins.checkNames, name)
         }
-        let normalisedDeep: Set<String> = ["resnet-cifar", "resnet"]
-        for check in checks where !(normalisedDeep.contains(check.module) && check.name == "backward against finite differences") {
-            XCTAssertTrue(check.passed, "\(check)")
-        }
+        for check in checks { XCTAssertTrue(check.passed, "\(check)") }
     }
 
     /// Backward of the deep backbones through the plug-in against central differences with a step

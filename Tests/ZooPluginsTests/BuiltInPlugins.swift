@@ -42,4 +42,14 @@ enum BuiltInPlugins {
         let configuration = try JSONValue.parse(config.allSatisfy(\.isWhitespace) ? "{}" : config)
         return try ModuleInstance(descriptor, configuration: configuration, library: library)
     }
+
+    /// `zoo plugin check` with no flags on the built-in library `product`: every module with each
+    /// of its schema's examples. Returns the checks, in the library's order.
+    static func checkWithExamples(_ product: String) throws -> [PluginConformance.Check] {
+        PluginConformance.check(try library(product))
+    }
+
+    /// The names of the checks every module goes through once per example.
+    static let checkNames = ["create", "input shapes", "forward", "backward against finite differences",
+                             "bad configuration refused", "wrong input shape refused"]
 }

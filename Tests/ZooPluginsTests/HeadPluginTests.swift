@@ -74,6 +74,15 @@ final class HeadPluginTests: XCTestCase {
         for check in checks { XCTAssertTrue(check.passed, "\(check)") }
     }
 
+    /// `zoo plugin check` with no flags: each head with its schema's example.
+    func testCheckWithNoFlagsPassesOnEveryHead() throws {
+        let checks = try BuiltInPlugins.checkWithExamples(Self.product)
+        for name in ["linear", "cosine", "tau-norm", "mlp-head"] {
+            XCTAssertEqual(checks.filter { $0.module == name }.map(\.name), BuiltInPlugins.checkNames, name)
+        }
+        for check in checks { XCTAssertTrue(check.passed, "\(check)") }
+    }
+
     func testInDimIsRequiredAtCreate() throws {
         for name in ["linear", "cosine", "tau-norm", "mlp-head"] {
             XCTAssertThrowsError(try head(name, #"{"num_classes": 3}"#), name) { error in

@@ -73,6 +73,15 @@ final class LossPluginTests: XCTestCase {
         for check in checks { XCTAssertTrue(check.passed, "\(check)") }
     }
 
+    /// `zoo plugin check` with no flags: each loss with its schema's example.
+    func testCheckWithNoFlagsPassesOnEveryLoss() throws {
+        let checks = try BuiltInPlugins.checkWithExamples(Self.product)
+        for name in Self.names {
+            XCTAssertEqual(checks.filter { $0.module == name }.map(\.name), BuiltInPlugins.checkNames, name)
+        }
+        for check in checks { XCTAssertTrue(check.passed, "\(check)") }
+    }
+
     // MARK: parity with PyTorch
 
     func testCrossEntropy() throws {

@@ -88,6 +88,16 @@ final class RelationPluginTests: XCTestCase {
         for check in checks { XCTAssertTrue(check.passed, "\(check)") }
     }
 
+    /// `zoo plugin check` with no flags: each relation with its schema's example (ReLU, the
+    /// default activation, included: the check's step choice copes with its kink).
+    func testCheckWithNoFlagsPassesOnEveryRelation() throws {
+        let checks = try BuiltInPlugins.checkWithExamples(Self.product)
+        for name in ["batchformer-v1", "batchformer-v2", "identity"] {
+            XCTAssertEqual(checks.filter { $0.module == name }.map(\.name).prefix(4), BuiltInPlugins.checkNames.prefix(4), name)
+        }
+        for check in checks { XCTAssertTrue(check.passed, "\(check)") }
+    }
+
     // MARK: BatchFormer V1
 
     func testV1MatchesPyTorchThroughThePlugIn() throws {

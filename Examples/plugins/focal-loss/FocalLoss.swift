@@ -14,6 +14,8 @@ public final class FocalLoss: Module, Loss {
     }
 
     public static let name = "focal-loss"
+    /// What `zoo plugin check` runs: a configuration, and logits of 5 classes for a batch of 4.
+    public static let examples = [ModuleExample(#"{"gamma": 2}"#, inputs: [[4, 5]])]
     public static let summary = "focal loss: cross-entropy weighted by (1 - p_y)^gamma"
     public static let documentation = """
         Inputs: logits [B, C] (float32) and labels [B] (int64 class indices). Output: the scalar loss \

@@ -235,7 +235,9 @@ static const zoo_module_descriptor scaled_head = {
         " \"properties\": {"
         "\"in_features\": {\"type\": \"integer\", \"minimum\": 1, \"x-zoo-from\": \"input.features\"},"
         "\"out_features\": {\"type\": \"integer\", \"minimum\": 1, \"x-zoo-from\": \"data.num_classes\"},"
-        "\"scale\": {\"type\": \"number\", \"exclusiveMinimum\": 0, \"default\": 1}}}",
+        "\"scale\": {\"type\": \"number\", \"exclusiveMinimum\": 0, \"default\": 1}},"
+        /* What `zoo plugin check` runs with no flags; the input [4, 12] follows from in_features. */
+        " \"examples\": [{\"in_features\": 12, \"out_features\": 5, \"scale\": 0.5}]}",
     .functions = &functions,
     .documentation = "logits = scale * (x W^T) + b. Input features [B, in_features], output logits "
                      "[B, out_features]; the batch and the labels are unchanged. Parameters: weight "

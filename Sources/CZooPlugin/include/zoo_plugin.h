@@ -62,6 +62,14 @@
  *   "required" (with no default): when its source is not known, the host refuses the
  *   configuration and says where to give the value. An unknown SOURCE makes the descriptor
  *   invalid.
+ *   EXAMPLES. The schema's "examples" keyword lists complete configurations (each valid against
+ *   the schema, bound keys given); "x-zoo-example-inputs", parallel to it, gives each example's
+ *   input shapes with a batch axis (labels excluded), or null where the configuration implies
+ *   them (an "input.features" key of a two-axis input, an "input.shape" key). `zoo plugin check`
+ *   with no flags checks every module with each of its examples; `zoo describe` prints them; a
+ *   library whose example does not match its schema is refused when loaded.
+ *       "examples": [{"width": 64, "num_classes": 10}],
+ *       "x-zoo-example-inputs": [[[4, 64]]]
  *   Modules whose descriptor's abi_minor is 2 or less declare nothing; for them the host keeps
  *   the 1.2 rule of names: a backbone's "in_dim" (one-axis samples) and "in_channels"; a
  *   relation's "dim"; a head's "in_dim"/"in_features" (input.features) and
