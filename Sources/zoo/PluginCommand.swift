@@ -7,7 +7,7 @@ import ZooValue
 struct PluginCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugin", abstract: "Inspect and check plug-in libraries.",
-        subcommands: [Check.self, List.self, Seal.self])
+        subcommands: [Check.self, List.self, Seal.self, Header.self])
 
     /// `zoo plugin list LIB`: the modules a library offers, from its metadata file.
     struct List: ParsableCommand {
