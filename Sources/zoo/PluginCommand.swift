@@ -6,8 +6,8 @@ import ZooValue
 /// `zoo plugin …`: inspect and check plug-in libraries.
 struct PluginCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "plugin", abstract: "Inspect and check plug-in libraries.",
-        subcommands: [Check.self, List.self, Seal.self, Header.self])
+        commandName: "plugin", abstract: "Inspect and check plug-in libraries, and start new ones.",
+        subcommands: [Check.self, List.self, Seal.self, New.self, Header.self])
 
     /// `zoo plugin list LIB`: the modules a library offers, from its metadata file.
     struct List: ParsableCommand {
