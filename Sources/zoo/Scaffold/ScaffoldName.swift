@@ -16,6 +16,9 @@ struct ScaffoldName: Equatable {
         guard let first = letters.first, isLetter(first), letters.allSatisfy({ isLetter($0) || isDigit($0) || $0 == "-" }) else {
             throw ValidationError("plug-in name \"\(text)\" is not valid: use \(Self.rule), e.g. focal-loss2")
         }
+        guard text != "zoo", !text.hasPrefix("zoo-") else {
+            throw ValidationError("plug-in name \"\(text)\" is Zoo's own: zoo and names beginning with zoo- belong to the built-in plug-ins")
+        }
         name = text
     }
 

@@ -11,8 +11,9 @@ struct SwiftPackageTemplate {
     /// The product, `lib<product>.so`.
     var product: String { name.camelCase }
     var target: String { name.camelCase + "Plugin" }
-    /// The module's type: `Focal2` + `Loss`, or the camel-case name alone when it ends with the role.
-    var typeName: String { name.camelCase.hasSuffix(role.typeSuffix) ? name.camelCase : name.camelCase + role.typeSuffix }
+    /// The module's type: `Focal2` + `Loss`, or the camel-case name alone when it names the role
+    /// (`FocalLoss2`).
+    var typeName: String { name.camelCase.contains(role.typeSuffix) ? name.camelCase : name.camelCase + role.typeSuffix }
     var sourcePath: String { "Sources/\(target)/\(typeName).swift" }
     /// The debug build's library, relative to the package folder.
     var libraryPath: String { ".build/debug/lib\(product).so" }
