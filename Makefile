@@ -1,6 +1,7 @@
 # Zoo: the two commands of the README.
 #   make demo   build in release and train the demo recipe (installs what it needs)
-#   make test   build and run every test (installs what it needs)
+#   make test   build and run every test (installs what it needs), then test-outside
+#   make test-outside  plug-ins from `zoo plugin new`, built, checked and trained outside the repository
 #   make bench  build in release and run zoo-bench
 #   make compare  zoo-bench against PyTorch in alternating rounds (needs PyTorch: TORCH_PYTHON)
 #   make sanitize the core, reader, host and kit tests and a 1,000-step run under ASan/UBSan/LSan
@@ -21,7 +22,7 @@ SEAL = seal() { .build/release/zoo plugin seal $$1/lib*.so >/dev/null; }; seal
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: demo test deps bench build compare sanitize memcheck install uninstall
+.PHONY: demo test test-outside deps bench build compare sanitize memcheck install uninstall
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -40,6 +41,14 @@ test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SEAL) .build/release
 	$(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
+	$(MAKE) --no-print-directory test-outside
+
+# Plug-ins started with `zoo plugin new` and built the way their authors build them, in a temporary
+# folder outside the repository (Tests/Outside/run.sh): a Swift loss package depending on this
+# checkout by path, and a C module of every role; each checked with no flags and trained one epoch.
+# It uses the release build that `make test` made.
+test-outside:
+	Tests/Outside/run.sh .build/release
 
 # What goes where: Scripts/install.sh. The tests call that script on the test build, so they never rebuild.
 install: build
