@@ -18,7 +18,7 @@ struct CModuleTemplate {
 
     var source: String {
         let part = roleSource
-        return [header(part), Self.prelude, part.usesLinear ? Self.linear : nil, part.body, descriptor(part)]
+        return [header(part), Self.prelude, part.usesLinear ? Self.linear(batchFactor: part.batchFactor) : nil, part.body, descriptor(part)]
             .compactMap { $0 }.joined(separator: "\n")
     }
 
@@ -75,8 +75,9 @@ struct CModuleTemplate {
         """#
 
     /// The linear map of the roles with parameters (head, backbone, relation): the module, its
-    /// parameters, forward rows and backward.
-    private static let linear = #"""
+    /// parameters, forward rows and backward, and the checks of features `[B, in]` in, `[batchFactor·B, out]` out.
+    private static func linear(batchFactor: Int) -> String {
+        #"""
         /* SplitMix64: initial weights come from the run's seed (host->seed), so runs repeat. */
         static uint64_t next_random(uint64_t *state) {
             uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
@@ -159,9 +160,10 @@ struct CModuleTemplate {
             self->host->parallel_for(self->host->context, rows, forward_rows, &job);
         }
 
-        /* The output shape for features [B, in]: [batch_factor * B, out]; anything else is refused. */
-        static zoo_status feature_shapes(const module *self, int32_t input_count, const zoo_shape *inputs, int32_t output_count,
-                                         zoo_shape *outputs, int64_t batch_factor, zoo_error *error) {
+        /* Features [B, in] -> [\#(batchFactor == 1 ? "B" : "\(batchFactor)B"), out]; anything else is refused. */
+        static zoo_status output_shapes(void *m, int32_t input_count, const zoo_shape *inputs, int32_t output_count,
+                                        zoo_shape *outputs, zoo_error *error) {
+            const module *self = m;
             if (input_count != 1 || output_count != 1)
                 return fail(self->host, error, ZOO_ERROR_INVALID_ARGUMENT, MODULE_NAME " takes one input and gives one output");
             if (inputs[0].rank != 2 || inputs[0].dims[0] < 1 || inputs[0].dims[1] != self->fc.in) {
@@ -171,8 +173,16 @@ struct CModuleTemplate {
                 return fail(self->host, error, ZOO_ERROR_SHAPE, message);
             }
             outputs[0].rank = 2;
-            outputs[0].dims[0] = batch_factor * inputs[0].dims[0];
+            outputs[0].dims[0] = \#(batchFactor == 1 ? "" : "\(batchFactor) * ")inputs[0].dims[0];
             outputs[0].dims[1] = self->fc.out;
+            return ZOO_OK;
+        }
+
+        /* Refuses a forward's inputs unless they are one float32 matrix [B, in] with B >= 1. */
+        static zoo_status check_features(const module *self, int32_t input_count, const DLTensor *inputs, int32_t output_count,
+                                         zoo_error *error) {
+            if (input_count != 1 || output_count != 1 || !is_float_matrix(&inputs[0], self->fc.in) || inputs[0].shape[0] < 1)
+                return fail(self->host, error, ZOO_ERROR_SHAPE, MODULE_NAME " expects one float32 input [B, in] with B >= 1");
             return ZOO_OK;
         }
 
@@ -237,6 +247,7 @@ struct CModuleTemplate {
         }
 
         """#
+    }
 
     private func descriptor(_ part: CRoleSource) -> String {
         """

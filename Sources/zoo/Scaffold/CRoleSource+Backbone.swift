@@ -28,7 +28,7 @@ extension CRoleSource {
                 float *activations; /* [rows, out_dim] */
             } saved_forward;
 
-            static zoo_status create(const zoo_host_api *host, const char *config_json, void **result, zoo_error *error) {
+            \#(CSignature.create)
                 double in = 0, out = 32;
                 if (!read_number(config_json, "in_dim", &in) || in < 1)
                     return fail(host, error, ZOO_ERROR_INVALID_CONFIG, MODULE_NAME ": in_dim must be an integer >= 1");
@@ -37,17 +37,7 @@ extension CRoleSource {
                 return create_module(host, (int64_t)in, (int64_t)out, result, error);
             }
 
-            static zoo_status output_shapes(void *m, int32_t input_count, const zoo_shape *inputs, int32_t output_count,
-                                            zoo_shape *outputs, zoo_error *error) {
-                return feature_shapes(m, input_count, inputs, output_count, outputs, 1, error);
-            }
-
-            static zoo_status forward(void *m, zoo_mode mode, int32_t input_count, const DLTensor *inputs, int32_t output_count,
-                                      DLTensor *outputs, void **state, zoo_error *error) {
-                module *self = m;
-                *state = NULL;
-                if (input_count != 1 || output_count != 1 || !is_float_matrix(&inputs[0], self->fc.in))
-                    return fail(self->host, error, ZOO_ERROR_SHAPE, MODULE_NAME " expects one float32 input [B, in_dim]");
+            \#(CSignature.linearForward)
                 int64_t rows = inputs[0].shape[0], count = rows * self->fc.out;
                 float *y = outputs[0].data;
                 linear_forward(self, inputs[0].data, y, rows);
@@ -69,12 +59,7 @@ extension CRoleSource {
 
             /* y = tanh(z), z = W x + b: dz = dy (1 - y²), then through the linear map: dx = dz W, dW = dzᵀ x,
              * db = the column sums of dz. */
-            static zoo_status backward(void *m, void *state, int32_t output_count, const DLTensor *output_gradients,
-                                       int32_t input_count, DLTensor *input_gradients, int32_t parameter_count,
-                                       DLTensor *parameter_gradients, zoo_error *error) {
-                module *self = m;
-                zoo_status status = check_backward(self, state, output_count, input_count, parameter_count, error);
-                if (status != ZOO_OK) return status;
+            \#(CSignature.linearBackward)
                 const saved_forward *saved = state;
                 int64_t count = saved->rows * self->fc.out;
                 const float *dy = output_gradients[0].data, *y = saved->activations;

@@ -25,24 +25,14 @@ extension CRoleSource {
                 const float *input;
             } saved_input;
 
-            static zoo_status create(const zoo_host_api *host, const char *config_json, void **result, zoo_error *error) {
+            \#(CSignature.create)
                 double in = 0, classes = 0;
                 if (!read_number(config_json, "in_dim", &in) || !read_number(config_json, "num_classes", &classes) || in < 1 || classes < 1)
                     return fail(host, error, ZOO_ERROR_INVALID_CONFIG, MODULE_NAME ": in_dim and num_classes must be integers >= 1");
                 return create_module(host, (int64_t)in, (int64_t)classes, result, error);
             }
 
-            static zoo_status output_shapes(void *m, int32_t input_count, const zoo_shape *inputs, int32_t output_count,
-                                            zoo_shape *outputs, zoo_error *error) {
-                return feature_shapes(m, input_count, inputs, output_count, outputs, 1, error);
-            }
-
-            static zoo_status forward(void *m, zoo_mode mode, int32_t input_count, const DLTensor *inputs, int32_t output_count,
-                                      DLTensor *outputs, void **state, zoo_error *error) {
-                module *self = m;
-                *state = NULL;
-                if (input_count != 1 || output_count != 1 || !is_float_matrix(&inputs[0], self->fc.in))
-                    return fail(self->host, error, ZOO_ERROR_SHAPE, MODULE_NAME " expects one float32 input [B, in_dim]");
+            \#(CSignature.linearForward)
                 int64_t rows = inputs[0].shape[0];
                 linear_forward(self, inputs[0].data, outputs[0].data, rows);
                 if (mode == ZOO_MODE_TRAIN) {
@@ -56,12 +46,7 @@ extension CRoleSource {
             }
 
             /* logits = x Wᵀ + b: dx = dlogits W, dW = dlogitsᵀ x, db = the column sums of dlogits. */
-            static zoo_status backward(void *m, void *state, int32_t output_count, const DLTensor *output_gradients,
-                                       int32_t input_count, DLTensor *input_gradients, int32_t parameter_count,
-                                       DLTensor *parameter_gradients, zoo_error *error) {
-                module *self = m;
-                zoo_status status = check_backward(self, state, output_count, input_count, parameter_count, error);
-                if (status != ZOO_OK) return status;
+            \#(CSignature.linearBackward)
                 const saved_input *saved = state;
                 linear_backward(&self->fc, saved->input, output_gradients[0].data, saved->rows, input_gradients[0].data,
                                 parameter_gradients[0].data, parameter_gradients[1].data);

@@ -47,7 +47,7 @@ extension CRoleSource {
                 free(saved);
             }
 
-            static zoo_status create(const zoo_host_api *host, const char *config_json, void **result, zoo_error *error) {
+            \#(CSignature.create)
                 double smoothing = 0.1;
                 read_number(config_json, "smoothing", &smoothing);
                 if (!(smoothing >= 0 && smoothing < 1))
@@ -78,8 +78,7 @@ extension CRoleSource {
                 return ZOO_OK;
             }
 
-            static zoo_status forward(void *m, zoo_mode mode, int32_t input_count, const DLTensor *inputs, int32_t output_count,
-                                      DLTensor *outputs, void **state, zoo_error *error) {
+            \#(CSignature.forward)
                 module *self = m;
                 *state = NULL;
                 if (input_count != 2 || output_count != 1 || !is_float_matrix(&inputs[0], -1) || inputs[1].ndim != 1 ||
@@ -131,9 +130,7 @@ extension CRoleSource {
 
             /* d loss / d z_rc = g / B (p_rc - q_rc): the softmax minus the smoothed target, times the output
              * gradient g over the batch size. The labels have no gradient. */
-            static zoo_status backward(void *m, void *state, int32_t output_count, const DLTensor *output_gradients,
-                                       int32_t input_count, DLTensor *input_gradients, int32_t parameter_count,
-                                       DLTensor *parameter_gradients, zoo_error *error) {
+            \#(CSignature.backward)
                 module *self = m;
                 const saved_forward *saved = state;
                 (void)parameter_gradients;

@@ -5,6 +5,7 @@ extension CRoleSource {
         kind: "ZOO_KIND_RELATION",
         batchEffect: "ZOO_BATCH_TWO_STREAM",
         trainingOnly: true,
+        batchFactor: 2,
         summary: "adds a learned summary of the batch to every sample (two-stream, training only)",
         documentation: [
             "Input: features [B, dim]. Output: concat([x, f(x)], axis 0), [2B, dim], with ",
@@ -37,26 +38,15 @@ extension CRoleSource {
                 float values[];
             } saved_forward;
 
-            static zoo_status create(const zoo_host_api *host, const char *config_json, void **result, zoo_error *error) {
+            \#(CSignature.create)
                 double dim = 0;
                 if (!read_number(config_json, "dim", &dim) || dim < 1)
                     return fail(host, error, ZOO_ERROR_INVALID_CONFIG, MODULE_NAME ": dim must be an integer >= 1");
                 return create_module(host, (int64_t)dim, (int64_t)dim, result, error);
             }
 
-            /* [B, dim] -> [2B, dim]: the two streams. */
-            static zoo_status output_shapes(void *m, int32_t input_count, const zoo_shape *inputs, int32_t output_count,
-                                            zoo_shape *outputs, zoo_error *error) {
-                return feature_shapes(m, input_count, inputs, output_count, outputs, 2, error);
-            }
-
-            static zoo_status forward(void *m, zoo_mode mode, int32_t input_count, const DLTensor *inputs, int32_t output_count,
-                                      DLTensor *outputs, void **state, zoo_error *error) {
-                module *self = m;
-                *state = NULL;
+            \#(CSignature.linearForward)
                 int64_t d = self->fc.in;
-                if (input_count != 1 || output_count != 1 || !is_float_matrix(&inputs[0], d) || inputs[0].shape[0] < 1)
-                    return fail(self->host, error, ZOO_ERROR_SHAPE, MODULE_NAME " expects one float32 input [B, dim] with B >= 1");
                 int64_t rows = inputs[0].shape[0];
                 const float *x = inputs[0].data;
                 float *y = outputs[0].data; /* [2 rows, d]: x, then f(x) */
@@ -85,12 +75,7 @@ extension CRoleSource {
              * stream's rows of dy, du = dt (1 - t²); through the linear map (one row): dm = du W, dW = du mᵀ,
              * db = du. x reaches the output three ways, as itself (first stream), in x + t (second stream) and
              * through m: dx_i = dy_i + dy_(B+i) + dm / B. */
-            static zoo_status backward(void *m, void *state, int32_t output_count, const DLTensor *output_gradients,
-                                       int32_t input_count, DLTensor *input_gradients, int32_t parameter_count,
-                                       DLTensor *parameter_gradients, zoo_error *error) {
-                module *self = m;
-                zoo_status status = check_backward(self, state, output_count, input_count, parameter_count, error);
-                if (status != ZOO_OK) return status;
+            \#(CSignature.linearBackward)
                 const saved_forward *saved = state;
                 int64_t rows = saved->rows, d = self->fc.in;
                 const float *dy = output_gradients[0].data; /* [2 rows, d]: the first stream's rows, then the second's */

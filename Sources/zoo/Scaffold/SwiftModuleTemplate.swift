@@ -32,6 +32,33 @@ struct SwiftModuleTemplate {
         }
     }
 
+    /// The parameters `weight [out, in]` and `bias [out]` (torch.nn.Linear's initialisation, from the
+    /// run's seed) and the shape check of features `[B, in]`, for the modules that are linear maps.
+    private func linearLayer(_ inputs: String, _ outputs: String, shapeComment: String) -> String {
+        ##"""
+        let weight: Tensor
+            let bias: Tensor
+
+            init(configuration: Configuration, host: PluginHost) throws {
+                let layer = Linear(configuration.\##(inputs), configuration.\##(outputs), random: RandomSource(seed: host.seed))
+                weight = layer.weight
+                bias = layer.bias!
+                super.init()
+            }
+
+            /// The parameters the host sees, updates in place and checkpoints, by state_dict name.
+            override var namedLocalParameters: [(String, Tensor)] { [("weight", weight), ("bias", bias)] }
+
+            /// \##(shapeComment)
+            func outputShape(for inputShape: [Int]) throws -> [Int] {
+                guard inputShape.count == 2, inputShape[0] >= 1, inputShape[1] == weight.shape[1] else {
+                    throw PluginError.shape("\(Self.name): expected features [B, \(weight.shape[1])] with B >= 1, got \(inputShape)")
+                }
+                return [inputShape[0], weight.shape[0]]
+            }
+        """##
+    }
+
     private var backbone: String {
         ##"""
         /// `features = tanh(x Wᵀ + b)`: features [B, in_dim] → features [B, out_dim]. tanh is smooth, so
@@ -53,25 +80,7 @@ struct SwiftModuleTemplate {
             /// A complete configuration and its input shapes: `zoo plugin check` runs the module on them.
             static let examples = [ModuleExample(#"{"in_dim": 16, "out_dim": 8}"#, inputs: [[4, 16]])]
 
-            let weight: Tensor
-            let bias: Tensor
-
-            init(configuration: Configuration, host: PluginHost) throws {
-                let layer = Linear(configuration.inDim, configuration.outDim, random: RandomSource(seed: host.seed))
-                weight = layer.weight
-                bias = layer.bias!
-                super.init()
-            }
-
-            /// The parameters the host sees, updates in place and checkpoints, by state_dict name.
-            override var namedLocalParameters: [(String, Tensor)] { [("weight", weight), ("bias", bias)] }
-
-            func outputShape(for inputShape: [Int]) throws -> [Int] {
-                guard inputShape.count == 2, inputShape[1] == weight.shape[1] else {
-                    throw PluginError.shape("\(Self.name): expected features [B, \(weight.shape[1])], got \(inputShape)")
-                }
-                return [inputShape[0], weight.shape[0]]
-            }
+            \##(linearLayer("inDim", "outDim", shapeComment: "The shape of the output."))
 
             func forward(_ input: Tensor) throws -> Tensor {
                 Tensor.linear(input, weight: weight, bias: bias).tanh()
@@ -101,25 +110,7 @@ struct SwiftModuleTemplate {
             /// A complete configuration and its input shapes: `zoo plugin check` runs the module on them.
             static let examples = [ModuleExample(#"{"in_dim": 16, "num_classes": 4}"#, inputs: [[4, 16]])]
 
-            let weight: Tensor
-            let bias: Tensor
-
-            init(configuration: Configuration, host: PluginHost) throws {
-                let layer = Linear(configuration.inDim, configuration.numClasses, random: RandomSource(seed: host.seed))
-                weight = layer.weight
-                bias = layer.bias!
-                super.init()
-            }
-
-            /// The parameters the host sees, updates in place and checkpoints, by state_dict name.
-            override var namedLocalParameters: [(String, Tensor)] { [("weight", weight), ("bias", bias)] }
-
-            func outputShape(for inputShape: [Int]) throws -> [Int] {
-                guard inputShape.count == 2, inputShape[1] == weight.shape[1] else {
-                    throw PluginError.shape("\(Self.name): expected features [B, \(weight.shape[1])], got \(inputShape)")
-                }
-                return [inputShape[0], weight.shape[0]]
-            }
+            \##(linearLayer("inDim", "numClasses", shapeComment: "The shape of the output."))
 
             func forward(_ input: Tensor) throws -> Tensor {
                 Tensor.linear(input, weight: weight, bias: bias)
@@ -190,26 +181,7 @@ struct SwiftModuleTemplate {
             /// A complete configuration and its input shapes: `zoo plugin check` runs the module on them.
             static let examples = [ModuleExample(#"{"dim": 16}"#, inputs: [[4, 16]])]
 
-            let weight: Tensor
-            let bias: Tensor
-
-            init(configuration: Configuration, host: PluginHost) throws {
-                let layer = Linear(configuration.dim, configuration.dim, random: RandomSource(seed: host.seed))
-                weight = layer.weight
-                bias = layer.bias!
-                super.init()
-            }
-
-            /// The parameters the host sees, updates in place and checkpoints, by state_dict name.
-            override var namedLocalParameters: [(String, Tensor)] { [("weight", weight), ("bias", bias)] }
-
-            /// The shape of f(x); the kit doubles the batch.
-            func outputShape(for inputShape: [Int]) throws -> [Int] {
-                guard inputShape.count == 2, inputShape[0] >= 1, inputShape[1] == weight.shape[1] else {
-                    throw PluginError.shape("\(Self.name): expected features [B, \(weight.shape[1])] with B >= 1, got \(inputShape)")
-                }
-                return inputShape
-            }
+            \##(linearLayer("dim", "dim", shapeComment: "The shape of f(x); the kit doubles the batch."))
 
             /// f(x) alone: the kit puts x in front of it.
             func forward(_ input: Tensor) throws -> Tensor {
