@@ -9,8 +9,8 @@ import ZooValue
 /// "x-zoo-example-inputs": [null, [[4, 3, 32, 32]]]
 /// ```
 ///
-/// `zoo plugin check` checks each example; `zoo describe` prints them; `zoo validate` checks them
-/// against the schema.
+/// `zoo plugin check` checks each example; `zoo describe` prints them; a schema whose example
+/// does not match it is refused (`ConfigSchema`).
 public struct ConfigExample: Sendable, Equatable {
     public var configuration: JSONValue
     /// The shapes of the float inputs, with a batch axis; nil when the configuration implies them.

@@ -45,9 +45,7 @@ public struct ConfigSchema: Sendable {
         self.bindings = try ConfigBinding.declared(in: value)
         self.examples = try ConfigExample.declared(in: value)
         for (index, example) in examples.enumerated() {
-            var problems: [ConfigProblem] = []
-            _ = root.validate(example.configuration, path: "", problems: &problems)
-            if let first = problems.first {
+            if let first = validate(example.configuration).problems.first {
                 throw ConfigSchemaError(path: "examples[\(index)]", message: "the example does not match the schema: \(first)")
             }
         }

@@ -26,21 +26,13 @@ struct GradientComparison {
     static let maximumStep = 0.1
     static let tolerance = 5e-3
 
-    /// The comparison along one direction.
-    struct Finding: Sendable {
-        /// The closest pair's larger |estimate − expected|, relative to ‖g‖.
-        var error: Double
-        var passed: Bool { error <= GradientComparison.tolerance }
-        /// Whether this finding is worse than `other`: failed where it passed, or a larger error.
-        func isWorse(than other: Finding) -> Bool {
-            !passed && other.passed || passed == other.passed && error > other.error
-        }
-    }
-
     /// The tensors compared, their gradients (backward's, as Double) and their values.
     let tensors: [Tensor]
     let gradients: [[Double]]
     let originals: [[Float]]
+    /// The smallest gradient norm a tensor is judged by: a thousandth of the largest tensor's, so
+    /// that a tensor whose gradient is nearly zero is not failed by float noise alone.
+    let floor: Double
     /// `objective()` is f at the tensors' current values; `magnitude` is Σ|output · u|, the size
     /// float32 rounds f to a fraction of.
     let objective: () -> Double
@@ -50,43 +42,43 @@ struct GradientComparison {
         self.tensors = tensors
         self.gradients = tensors.map { ($0.grad?.scalars ?? [Float](repeating: 0, count: $0.count)).map(Double.init) }
         self.originals = tensors.map(\.scalars)
+        self.floor = 1e-3 * (gradients.map(Self.norm).max() ?? 0)
         self.magnitude = magnitude
         self.objective = objective
     }
 
-    /// Tensor `index` along its own gradient's direction; `floor` is the smallest gradient norm
-    /// judged on its own (a tensor whose gradient is far below the module's largest is measured
-    /// against that instead).
-    func alongOwnGradient(_ index: Int, floor: Double) -> Finding {
+    /// The error of tensor `index` along its own gradient's direction, relative to its gradient's
+    /// norm (or `floor`).
+    func alongOwnGradient(_ index: Int) -> Double {
         let gradient = gradients[index], gradientNorm = Self.norm(gradient)
-        guard gradientNorm > 0 else { return Finding(error: 0) }
-        return measure([index: gradient.map { $0 / gradientNorm }], scale: Swift.max(gradientNorm, floor), reach: Self.reach(originals[index]))
+        guard gradientNorm > 0 else { return 0 }
+        return measure([(index, gradient.map { $0 / gradientNorm })], scale: Swift.max(gradientNorm, floor),
+                       reach: Self.reach(originals[index]))
     }
 
     /// All tensors together along one random unit direction: a wrong gradient that happens to
     /// agree along its own direction does not agree along this one.
-    func alongRandomDirection(generator: inout RandomGenerator) -> Finding {
+    func alongRandomDirection(generator: inout RandomGenerator) -> Double {
         var direction = gradients.map { $0.map { _ in Double(generator.nextNormal()) } }
         let length = Swift.max(Self.norm(direction.flatMap { $0 }), 1e-300)
         direction = direction.map { $0.map { $0 / length } }
         let scale = Self.norm(gradients.flatMap { $0 })
-        guard scale > 0 else { return Finding(error: 0) }
-        return measure(Dictionary(uniqueKeysWithValues: direction.enumerated().map { ($0.offset, $0.element) }), scale: scale, reach: Self.reach(originals.flatMap { $0 }))
+        guard scale > 0 else { return 0 }
+        return measure(Array(zip(direction.indices, direction)), scale: scale, reach: Self.reach(originals.flatMap { $0 }))
     }
 
     /// The directional derivative along `direction` (one unit vector over the tensors it names by
     /// index) against what the gradients predict, at each of the steps; the tensors are restored
     /// afterwards.
-    private func measure(_ direction: [Int: [Double]], scale: Double, reach: Double) -> Finding {
-        let moving = direction.keys.sorted()
+    private func measure(_ direction: [(tensor: Int, along: [Double])], scale: Double, reach: Double) -> Double {
         defer {
-            for index in moving {
+            for index in direction.map(\.tensor) {
                 let original = originals[index]
                 tensors[index].withMutableScalars { values in for position in values.indices { values[position] = original[position] } }
             }
         }
         var expected = 0.0
-        for index in moving { expected += zip(gradients[index], direction[index]!).reduce(0) { $0 + $1.0 * $1.1 } }
+        for (index, along) in direction { expected += zip(gradients[index], along).reduce(0) { $0 + $1.0 * $1.1 } }
         // Steps that change f by the fractions `relativeChanges` of its size, all shifted down
         // when the largest would move the tensor by more than `maximumStep` of its own size.
         let largestStep = Self.relativeChanges[0] * magnitude / scale
@@ -97,8 +89,8 @@ struct GradientComparison {
             // predicts for that move, g·δ, is what f₊ − f₋ is compared with.
             var predicted = 0.0
             func shifted(_ sign: Double) -> Double {
-                for index in moving {
-                    let original = originals[index], along = direction[index]!, gradient = gradients[index]
+                for (index, along) in direction {
+                    let original = originals[index], gradient = gradients[index]
                     tensors[index].withMutableScalars { values in
                         for position in values.indices {
                             values[position] = Float(Double(original[position]) + sign * step * along[position])
@@ -114,13 +106,12 @@ struct GradientComparison {
         return Self.judge(estimates, expected: expected, scale: scale)
     }
 
-    /// The two neighbouring steps that both come closest to `expected`: the error of a pair is
-    /// the larger of its two, the finding's error the smallest of the pairs'.
-    static func judge(_ estimates: [Double], expected: Double, scale: Double) -> Finding {
-        var best = Finding(error: .infinity)
+    /// The error of the two neighbouring steps that both come closest to `expected`: the larger
+    /// of the pair's two, relative to `scale`; the smallest over the pairs.
+    static func judge(_ estimates: [Double], expected: Double, scale: Double) -> Double {
+        var best = Double.infinity
         for (first, second) in zip(estimates, estimates.dropFirst()) where first.isFinite && second.isFinite {
-            let error = Swift.max(Swift.abs(first - expected), Swift.abs(second - expected)) / scale
-            best.error = Swift.min(best.error, error)
+            best = Swift.min(best, Swift.max(Swift.abs(first - expected), Swift.abs(second - expected)) / scale)
         }
         return best
     }

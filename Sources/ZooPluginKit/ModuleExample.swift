@@ -51,19 +51,13 @@ extension PluginModule {
             }
             configurations.append(value)
         }
-        var members = ",\n \"examples\": \(JSONValue.array(configurations).jsonText(pretty: false, spaced: true))"
+        guard case .object(var members) = try? JSONValue.parse(schema) else { return schema }   // refused at export
+        members.append(("examples", .array(configurations)))
         if examples.contains(where: { $0.inputShapes != nil }) {
-            let shapes = examples.map { example -> JSONValue in
+            members.append(("x-zoo-example-inputs", .array(examples.map { example in
                 example.inputShapes.map { .array($0.map { .array($0.map { .integer(Int64($0)) }) }) } ?? .null
-            }
-            members += ",\n \"x-zoo-example-inputs\": \(JSONValue.array(shapes).jsonText(pretty: false, spaced: true))"
+            })))
         }
-        // The schema is one JSON object (checked when the plug-in is exported): the members go before its last brace.
-        var body = Substring(schema)
-        while let last = body.last, last.isWhitespace { body = body.dropLast() }
-        guard body.last == "}" else { return schema }
-        body = body.dropLast()
-        while let last = body.last, last.isWhitespace { body = body.dropLast() }
-        return body + (body.last == "{" ? String(members.dropFirst()) : members) + "}"
+        return JSONValue.object(members).jsonText(pretty: false, spaced: true)
     }
 }
